@@ -1,0 +1,338 @@
+// The experiment config: one typed, validated, serialisable description of a run.
+// Shared by main, preload and renderer. Every field has a documented default; `parseConfig`
+// rejects unknown fields and reports one message per offending field.
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------
+// Data
+// ---------------------------------------------------------------------------------------------
+
+/** MNIST-format IDX files (MNIST, Fashion-MNIST): `{prefix}-images-idx3-ubyte[.gz]` and
+ *  `{prefix}-labels-idx1-ubyte[.gz]` in `dir`. */
+const idxDataSchema = z.strictObject({
+  kind: z.literal('idx'),
+  /** Folder that holds the IDX files. Relative paths are resolved against the working folder. */
+  dir: z.string().min(1, 'must name the folder that holds the IDX files'),
+  /** Which pair of files: `train` (60000 images) or `t10k` (10000 images). */
+  files: z.enum(['train', 't10k']).default('train'),
+  /** How many samples to train on: a seeded random subset of the files (paper: 30000). */
+  trainSize: z.number().int().positive(),
+});
+
+/** A one-dimensional regression target sampled on an interval. */
+const syntheticTargetSchema = z.discriminatedUnion('kind', [
+  /** y = sin(m * pi * x) */
+  z.strictObject({ kind: z.literal('sin'), m: z.number().positive().finite() }),
+  /** y = sum_f cos(f * x), e.g. frequencies [3, 5] for cos(3x) + cos(5x) (paper, section 4.3). */
+  z.strictObject({
+    kind: z.literal('cos-sum'),
+    frequencies: z.array(z.number().finite()).min(1, 'needs at least one frequency'),
+  }),
+]);
+
+const syntheticDataSchema = z
+  .strictObject({
+    kind: z.literal('synthetic'),
+    target: syntheticTargetSchema,
+    /** Number of evenly spaced samples on the interval (both ends included). */
+    trainSize: z.number().int().min(2),
+    /** Interval [lo, hi] of x. */
+    interval: z.tuple([z.number().finite(), z.number().finite()]).default([-1, 1]),
+  })
+  .refine((d) => d.interval[0] < d.interval[1], {
+    message: 'interval must be [lo, hi] with lo < hi',
+    path: ['interval'],
+  });
+
+export const dataSchema = z.discriminatedUnion('kind', [idxDataSchema, syntheticDataSchema]);
+
+// ---------------------------------------------------------------------------------------------
+// Model
+// ---------------------------------------------------------------------------------------------
+
+export const hiddenActivations = ['tanh', 'relu', 'sigmoid', 'linear'] as const;
+export const outputActivations = ['linear', 'softmax'] as const;
+export const initialisers = ['glorot-uniform', 'glorot-normal', 'he-normal', 'lecun-normal'] as const;
+
+const mlpSchema = z.strictObject({
+  kind: z.literal('mlp'),
+  /** Widths of the hidden layers, input side first (paper: five layers of 500). */
+  hidden: z.array(z.number().int().positive()).min(1, 'needs at least one hidden layer'),
+  /** Activation of every hidden layer. */
+  activation: z.enum(hiddenActivations).default('tanh'),
+  /** Activation of the output layer (paper's MNIST network: none, i.e. linear). */
+  output: z.enum(outputActivations).default('linear'),
+  /** Weight initialiser; biases start at zero. */
+  init: z.enum(initialisers).default('glorot-uniform'),
+});
+
+export const modelSchema = mlpSchema;
+
+// ---------------------------------------------------------------------------------------------
+// Training
+// ---------------------------------------------------------------------------------------------
+
+const adamSchema = z.strictObject({
+  kind: z.literal('adam'),
+  beta1: z.number().gt(0).lt(1).default(0.9),
+  beta2: z.number().gt(0).lt(1).default(0.999),
+  epsilon: z.number().positive().default(1e-8),
+});
+const sgdSchema = z.strictObject({
+  kind: z.literal('sgd'),
+  /** Heavy-ball momentum; 0 is plain SGD. */
+  momentum: z.number().min(0).lt(1).default(0.9),
+});
+export const optimiserSchema = z.discriminatedUnion('kind', [adamSchema, sgdSchema]);
+
+/** One step of a piecewise-constant learning-rate schedule: `rate` from epoch `fromEpoch` on. */
+const scheduleStepSchema = z.strictObject({
+  fromEpoch: z.number().int().min(1),
+  rate: z.number().positive().finite(),
+});
+
+const scheduleSchema = z
+  .array(scheduleStepSchema)
+  .min(1, 'needs at least one step')
+  .superRefine((steps, ctx) => {
+    if (steps.length > 0 && steps[0].fromEpoch !== 1) {
+      ctx.addIssue({ code: 'custom', message: 'the first step must start at epoch 1', path: [0, 'fromEpoch'] });
+    }
+    for (let i = 1; i < steps.length; i++) {
+      if (steps[i].fromEpoch <= steps[i - 1].fromEpoch) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `steps must start at increasing epochs (${steps[i].fromEpoch} after ${steps[i - 1].fromEpoch})`,
+          path: [i, 'fromEpoch'],
+        });
+      }
+    }
+  });
+
+const stopSchema = z.strictObject({
+  /** Hard limit on the number of training epochs. */
+  maxEpochs: z.number().int().positive(),
+  /** Stop once the epoch's mean training loss is below this value (paper: 1e-2); null: never. */
+  lossBelow: z.number().positive().finite().nullable().default(null),
+});
+
+const trainingSchema = z.strictObject({
+  /** `mse`: mean over samples and outputs of the squared error against one-hot / target values
+   *  (PyTorch's MSELoss). `cross-entropy`: softmax cross-entropy, needs model.output = softmax. */
+  loss: z.enum(['mse', 'cross-entropy']).default('mse'),
+  optimiser: optimiserSchema,
+  schedule: scheduleSchema,
+  batchSize: z.number().int().positive(),
+  stop: stopSchema,
+});
+
+// ---------------------------------------------------------------------------------------------
+// Analysis
+// ---------------------------------------------------------------------------------------------
+
+/** The grid of Gaussian widths delta, described by k = 1/delta (method.md section 1). */
+const deltaGridSchema = z.discriminatedUnion('kind', [
+  /** `count` values of k = 1/delta, evenly spaced in log k between kMin and kMax. */
+  z
+    .strictObject({
+      kind: z.literal('log-k'),
+      kMin: z.number().positive().finite(),
+      kMax: z.number().positive().finite(),
+      count: z.number().int().min(2).max(10000),
+    })
+    .refine((g) => g.kMin < g.kMax, { message: 'kMin must be below kMax', path: ['kMax'] }),
+  /** An explicit list of delta values (positive, no duplicates). */
+  z
+    .strictObject({
+      kind: z.literal('list'),
+      deltas: z.array(z.number().positive().finite()).min(2, 'needs at least two delta values'),
+    })
+    .refine((g) => new Set(g.deltas).size === g.deltas.length, {
+      message: 'delta values must be distinct',
+      path: ['deltas'],
+    }),
+]);
+
+/** How hidden-layer outputs are scaled before distances are taken (method.md section 2). */
+const normalisationSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('none') }),
+  /** One scalar per layer and snapshot so the mean pairwise squared distance equals d0. */
+  z.strictObject({ kind: z.literal('mean-distance'), d0: z.number().positive().finite().default(1) }),
+  /** Each sample scaled to unit L2 norm. */
+  z.strictObject({ kind: z.literal('unit-norm') }),
+]);
+
+const analysisSchema = z.strictObject({
+  /** Hidden layers to analyse: 1..L from the input, -1..-L from the output, 0 for the input. */
+  layers: z
+    .array(z.number().int())
+    .min(1, 'needs at least one layer')
+    .refine((l) => new Set(l).size === l.length, 'layers must be distinct'),
+  /** Epochs at which to analyse: every `every` epochs (null: never), each of `at`, and the last
+   *  epoch of the run when `final` is set. Epoch 0 is before any update. */
+  epochs: z.strictObject({
+    every: z.number().int().positive().nullable().default(null),
+    at: z.array(z.number().int().min(0)).default([0]),
+    final: z.boolean().default(true),
+  }),
+  /** Size of the fixed random analysis subset of the training data (authors: 5000). */
+  samples: z.number().int().min(2),
+  deltaGrid: deltaGridSchema,
+  normalisation: normalisationSchema.default({ kind: 'mean-distance', d0: 1 }),
+  /** Rows per block of the n x n kernel: memory is blockRows * n floats per block. */
+  blockRows: z.number().int().positive().default(256),
+});
+
+// ---------------------------------------------------------------------------------------------
+// The whole config
+// ---------------------------------------------------------------------------------------------
+
+export const backendNames = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+
+export const experimentConfigSchema = z
+  .strictObject({
+    /** Config format version, for migrating stored configs later. */
+    version: z.literal(1).default(1),
+    name: z.string().max(200).default(''),
+    /** Seeds the initial weights, the data subsets and the batch order. */
+    seed: z.number().int().min(0).max(2 ** 32 - 1),
+    data: dataSchema,
+    model: modelSchema,
+    training: trainingSchema,
+    analysis: analysisSchema,
+    /** Compute backend: `auto` tries tensorflow-gpu, tensorflow, wasm, cpu in that order. */
+    backend: z.enum(backendNames).default('auto'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.training.loss === 'cross-entropy' && c.model.output !== 'softmax') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['training', 'loss'],
+        message: 'cross-entropy needs model.output = "softmax"',
+      });
+    }
+    const depth = c.model.hidden.length;
+    c.analysis.layers.forEach((l, i) => {
+      if (l > depth || l < -depth) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['analysis', 'layers', i],
+          message: `layer ${l} does not exist: the model has ${depth} hidden layers (use 0..${depth} or -${depth}..-1)`,
+        });
+      }
+    });
+    if (c.analysis.samples > c.data.trainSize) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['analysis', 'samples'],
+        message: `analysis subset (${c.analysis.samples}) is larger than the training data (${c.data.trainSize})`,
+      });
+    }
+    if (c.data.kind === 'idx') {
+      const available = c.data.files === 'train' ? 60000 : 10000;
+      if (c.data.trainSize > available) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['data', 'trainSize'],
+          message: `${c.data.trainSize} is more than the ${available} images of the standard ${c.data.files} files`,
+        });
+      }
+    }
+    c.analysis.epochs.at.forEach((e, i) => {
+      if (e > c.training.stop.maxEpochs) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['analysis', 'epochs', 'at', i],
+          message: `epoch ${e} is after the last epoch (${c.training.stop.maxEpochs})`,
+        });
+      }
+    });
+  });
+
+export type ExperimentConfig = z.output<typeof experimentConfigSchema>;
+/** A config as a user writes it: fields with defaults may be left out. */
+export type ExperimentConfigInput = z.input<typeof experimentConfigSchema>;
+export type DataConfig = ExperimentConfig['data'];
+export type ModelConfig = ExperimentConfig['model'];
+export type TrainingConfig = ExperimentConfig['training'];
+export type AnalysisConfig = ExperimentConfig['analysis'];
+export type DeltaGridConfig = AnalysisConfig['deltaGrid'];
+export type NormalisationConfig = AnalysisConfig['normalisation'];
+export type BackendName = ExperimentConfig['backend'];
+export type HiddenActivation = (typeof hiddenActivations)[number];
+
+/** One problem with a config: the dotted path of the field and what was expected. */
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly issues: ConfigIssue[],
+    readonly source = 'config',
+  ) {
+    super(`invalid ${source}:\n${issues.map((i) => `  ${i.path || '(root)'}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type ParseResult = { ok: true; config: ExperimentConfig } | { ok: false; issues: ConfigIssue[] };
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+}
+
+/** Validates anything (parsed JSON, an IPC payload) as an experiment config, filling defaults. */
+export function parseConfig(input: unknown): ParseResult {
+  const r = experimentConfigSchema.safeParse(input);
+  if (r.success) return { ok: true, config: r.data };
+  const issues: ConfigIssue[] = [];
+  const seen = new Set<string>();
+  for (const issue of r.error.issues) {
+    // Unknown keys are reported once per key, under the key's own path.
+    const paths =
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((k) => ({ path: formatPath([...issue.path, k]), message: 'unknown field' }))
+        : [{ path: formatPath(issue.path), message: issue.message }];
+    for (const p of paths) {
+      if (seen.has(p.path)) continue; // one message per field
+      seen.add(p.path);
+      issues.push(p);
+    }
+  }
+  return { ok: false, issues };
+}
+
+/** Like parseConfig, but throws a ConfigError naming every offending field. */
+export function validateConfig(input: unknown, source = 'config'): ExperimentConfig {
+  const r = parseConfig(input);
+  if (!r.ok) throw new ConfigError(r.issues, source);
+  return r.config;
+}
+
+/** Hidden-layer index as 1..L (0 is the input) from a config index that may count from the output. */
+export function resolveLayerIndex(layer: number, depth: number): number {
+  return layer < 0 ? depth + 1 + layer : layer;
+}
+
+/** The values of k = 1/delta of the grid, ascending. */
+export function deltaGridK(grid: DeltaGridConfig): number[] {
+  if (grid.kind === 'list') return grid.deltas.map((d) => 1 / d).sort((a, b) => a - b);
+  const { kMin, kMax, count } = grid;
+  // k_j = kMin * (kMax / kMin)^(j / (count - 1))
+  return Array.from({ length: count }, (_, j) => kMin * Math.pow(kMax / kMin, j / (count - 1)));
+}
+
+/** The learning rate in force at a (1-based) epoch. */
+export function learningRateAt(schedule: TrainingConfig['schedule'], epoch: number): number {
+  let rate = schedule[0].rate;
+  for (const step of schedule) if (epoch >= step.fromEpoch) rate = step.rate;
+  return rate;
+}
+
+/** Whether the analysis runs at `epoch` (the final epoch is decided by the trainer). */
+export function isScheduledAnalysisEpoch(epochs: AnalysisConfig['epochs'], epoch: number): boolean {
+  if (epochs.at.includes(epoch)) return true;
+  return epochs.every !== null && epoch > 0 && epoch % epochs.every === 0;
+}

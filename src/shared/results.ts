@@ -1,0 +1,96 @@
+// What a run produces and what the store keeps: shared by engine, store, exports and renderer.
+import type { ExperimentConfig, NormalisationConfig } from './config';
+
+export const runStatuses = ['queued', 'running', 'completed', 'cancelled', 'failed', 'interrupted', 'diverged'] as const;
+export type RunStatus = (typeof runStatuses)[number];
+
+/** Where and with what a run was computed. */
+export interface RunEnvironment {
+  appVersion: string;
+  tfjsVersion: string;
+  /** The tfjs backend the run used: tensorflow-gpu, tensorflow, wasm or cpu. */
+  backend: string;
+  /** Human-readable backend detail, e.g. the GPU name or "wasm (SIMD, 1 thread)". */
+  backendDetail: string;
+  nodeVersion: string;
+  platform: string;
+  cpu: string;
+  cpuCount: number;
+  memoryBytes: number;
+  gpu: string | null;
+}
+
+/** A stored run, without its per-epoch results. */
+export interface RunRecord {
+  id: number;
+  name: string;
+  status: RunStatus;
+  config: ExperimentConfig;
+  /** ISO-8601 timestamps. */
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  environment: RunEnvironment | null;
+  /** Last finished epoch (0 when only the initial analysis is stored), null before that. */
+  lastEpoch: number | null;
+  /** Mean training loss of the last finished epoch. */
+  finalLoss: number | null;
+  /** Why the run ended when it did not complete (error message, divergence, cancel). */
+  message: string | null;
+  tags: string[];
+  notes: string;
+}
+
+/** Metrics of one finished training epoch (epoch >= 1). */
+export interface EpochMetrics {
+  epoch: number;
+  /** Mean training loss over the epoch's batches. */
+  loss: number;
+  /** Training accuracy over the epoch (classification), null for regression. */
+  accuracy: number | null;
+  learningRate: number;
+  /** Wall-clock seconds of the epoch's training (analysis excluded). */
+  seconds: number;
+}
+
+/** The frequency content of one layer's effective target function at one epoch. */
+export interface LayerFrequency {
+  epoch: number;
+  /** Hidden-layer index from the input side (0 = the input itself). */
+  layer: number;
+  /** The index as configured (may count from the output, e.g. -1). */
+  configuredLayer: number;
+  /** The normalisation used and the factor applied to the layer's outputs. */
+  normalisation: NormalisationConfig;
+  scale: number;
+  /** k = 1/delta, ascending. */
+  k: number[];
+  /** LFR at each k. */
+  lfr: number[];
+  /** RDF = dLFR/dk at the midpoints of consecutive k. */
+  rdfK: number[];
+  rdf: number[];
+  /** The midpoint k at which the RDF is largest. */
+  peakK: number;
+}
+
+/** Everything a worker reports while it runs. */
+export type EngineEvent =
+  | { type: 'started'; environment: RunEnvironment; analysisSamples: number; trainSize: number }
+  | { type: 'batch'; epoch: number; batch: number; batches: number }
+  | { type: 'epoch'; metrics: EpochMetrics }
+  | { type: 'analysis'; epoch: number; layers: LayerFrequency[]; seconds: number }
+  | { type: 'log'; message: string };
+
+/** The way a run ended, as the engine reports it. */
+export type EngineOutcome =
+  | { status: 'completed'; message: string }
+  | { status: 'cancelled'; message: string }
+  | { status: 'diverged'; message: string; epoch: number }
+  | { status: 'failed'; message: string };
+
+/** A run with all its results. */
+export interface RunDetail extends RunRecord {
+  metrics: EpochMetrics[];
+  frequencies: LayerFrequency[];
+}
