@@ -78,8 +78,8 @@ export interface LayerFrequency {
 export type EngineEvent =
   | { type: 'started'; environment: RunEnvironment; analysisSamples: number; trainSize: number }
   | { type: 'batch'; epoch: number; batch: number; batches: number }
-  | { type: 'epoch'; metrics: EpochMetrics }
-  | { type: 'analysis'; epoch: number; layers: LayerFrequency[]; seconds: number }
+  /** One epoch ended (epoch 0: the initial analysis, no metrics). Stored as one transaction. */
+  | { type: 'epoch'; epoch: number; metrics: EpochMetrics | null; frequencies: LayerFrequency[]; analysisSeconds: number }
   | { type: 'log'; message: string };
 
 /** The way a run ended, as the engine reports it. */

@@ -1,0 +1,164 @@
+// Command-line door of the lab (`npm run lab -- <command>`): doctor, run, list, show, export,
+// analyse. It drives the same service and store as the desktop app.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { presetNames } from '../shared/presets';
+import { ConfigError } from '../shared/config';
+import { buildConfig } from './cli/config-input';
+import { analyseCommand } from './cli/analyse';
+import { doctorReport } from './cli/doctor';
+import { formatRunDetail, formatRunList } from './cli/format';
+import { createProgressFormatter } from './cli/progress';
+import { LabService } from './service';
+import { defaultDatabasePath, openDatabase } from './store/database';
+import { RunStore } from './store/runs';
+import { writeRunCsv } from './export/csv';
+import { writeRunPng } from './export/png';
+
+const usage = `Frequency Lab command line
+
+  npm run lab -- doctor                         which compute backends load here, and why not
+  npm run lab -- run --preset NAME [options]    train and analyse a run, store it
+  npm run lab -- run --config FILE [options]
+      --set field.path=value                    override one config field (repeatable)
+      --backend auto|tensorflow-gpu|tensorflow|wasm|cpu
+      --name TEXT                               name of the run
+  npm run lab -- list [--status S] [--search TEXT]
+  npm run lab -- show RUN
+  npm run lab -- export RUN --csv DIR           tidy CSV: metrics, LFR and RDF per epoch/layer/k
+  npm run lab -- export RUN --png FILE [--epoch E]   RDF per layer at the last analysed epoch
+  npm run lab -- analyse --data KIND [options]  LFR/RDF of a data set's own target (no training)
+      --data sin --m 2 [--n 1000]               y = sin(m pi x) on [-1, 1]
+      --data cos-sum --frequencies 3,5          y = cos(3x) + cos(5x)
+      --data idx --dir DIR [--files t10k]       MNIST-format files (MNIST, Fashion-MNIST)
+      --samples N  --k-min K --k-max K --count C  --normalisation none|mean-distance|unit-norm
+      --csv FILE --png FILE
+
+Common options: --db FILE (default $FREQLAB_DB or the user data folder)
+Presets: ${presetNames.join(', ')}`;
+
+function openStore(dbOption: string | undefined): { store: RunStore; file: string } {
+  const file = path.resolve(dbOption ?? defaultDatabasePath());
+  return { store: new RunStore(openDatabase(file)), file };
+}
+
+function runId(arg: string | undefined): number {
+  const id = Number(arg);
+  if (!arg || !Number.isInteger(id) || id < 1) throw new Error(`expected a run id (a positive whole number), got "${arg ?? ''}"`);
+  return id;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      preset: { type: 'string' },
+      config: { type: 'string' },
+      set: { type: 'string', multiple: true, default: [] },
+      backend: { type: 'string' },
+      name: { type: 'string' },
+      db: { type: 'string' },
+      status: { type: 'string' },
+      search: { type: 'string' },
+      csv: { type: 'string' },
+      png: { type: 'string' },
+      epoch: { type: 'string' },
+      data: { type: 'string' },
+      dir: { type: 'string' },
+      files: { type: 'string' },
+      m: { type: 'string' },
+      n: { type: 'string' },
+      frequencies: { type: 'string' },
+      samples: { type: 'string' },
+      'k-min': { type: 'string' },
+      'k-max': { type: 'string' },
+      count: { type: 'string' },
+      normalisation: { type: 'string' },
+      d0: { type: 'string' },
+      seed: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+
+  switch (command) {
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(usage);
+      return 0;
+    case 'doctor':
+      console.log(await doctorReport());
+      return 0;
+    case 'run': {
+      const overrides = [...(values.set ?? [])];
+      if (values.backend) overrides.push(`backend=${values.backend}`);
+      if (values.name) overrides.push(`name=${JSON.stringify(values.name)}`);
+      const config = buildConfig({ preset: values.preset, configFile: values.config, overrides });
+      const { store, file } = openStore(values.db);
+      const service = new LabService(store, { baseDir: process.cwd() });
+      const progress = createProgressFormatter(config);
+      const { runId: id } = await service.startRun({ config, name: config.name });
+      console.log(`run ${id} stored in ${file}`);
+      service.events.on('run', (m) => {
+        if (m.runId !== id || m.kind !== 'engine') return;
+        const line = progress(m.event);
+        if (line) console.log(line);
+      });
+      const stop = () => {
+        console.log('\ncancelling: the run stops after the current batch and keeps its finished epochs');
+        void service.cancelRun({ runId: id });
+      };
+      process.once('SIGINT', stop);
+      const outcome = await service.whenFinished(id);
+      process.off('SIGINT', stop);
+      console.log(`run ${id} ${outcome.status}: ${outcome.message}`);
+      console.log(`see it with: npm run lab -- show ${id}${values.db ? ` --db ${values.db}` : ''}`);
+      return outcome.status === 'completed' ? 0 : 1;
+    }
+    case 'list': {
+      const { store } = openStore(values.db);
+      const runs = store.listRuns({ status: values.status as never, search: values.search });
+      console.log(formatRunList(runs));
+      return 0;
+    }
+    case 'show': {
+      const { store } = openStore(values.db);
+      const run = store.getRun(runId(positionals[0]));
+      if (!run) throw new Error(`run ${positionals[0]} does not exist`);
+      console.log(formatRunDetail(run));
+      return 0;
+    }
+    case 'export': {
+      const { store } = openStore(values.db);
+      const id = runId(positionals[0]);
+      const run = store.getRun(id);
+      if (!run) throw new Error(`run ${id} does not exist`);
+      if (!values.csv && !values.png) throw new Error('export needs --csv DIR and/or --png FILE');
+      if (values.csv) for (const f of await writeRunCsv(run, path.resolve(values.csv))) console.log(`wrote ${f}`);
+      if (values.png) {
+        const epoch = values.epoch === undefined ? undefined : Number(values.epoch);
+        await writeRunPng(run, path.resolve(values.png), epoch);
+        console.log(`wrote ${path.resolve(values.png)}`);
+      }
+      return 0;
+    }
+    case 'analyse':
+    case 'analyze':
+      return analyseCommand(values);
+    default:
+      console.error(`unknown command "${command}"\n\n${usage}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof ConfigError) console.error(e.message);
+    else console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,79 @@
+// Plain-text formatting of runs for the terminal.
+import type { RunDetail, RunRecord } from '../../shared/results';
+
+/** Seconds as "1h02m", "3m05s" or "12.3s". */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  if (seconds < 60) return `${seconds.toFixed(1)}s`;
+  const m = Math.floor(seconds / 60);
+  if (m < 60) return `${m}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** A fixed-width text table. */
+export function table(header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, c) => Math.max(...cells.map((r) => (r[c] ?? '').length)));
+  return cells.map((r) => r.map((v, c) => v.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
+}
+
+function num(v: number | null, digits = 4): string {
+  return v === null ? '-' : v.toPrecision(digits);
+}
+
+/** One line per run, for `lab list`. */
+export function formatRunList(runs: RunRecord[]): string {
+  if (runs.length === 0) return 'no runs stored yet';
+  return table(
+    ['id', 'status', 'name', 'data', 'model', 'epochs', 'final loss', 'backend', 'created'],
+    runs.map((r) => [
+      r.id,
+      r.status,
+      r.name || '-',
+      r.config.data.kind === 'idx' ? `${r.config.data.dir} (${r.config.data.trainSize})` : `synthetic ${r.config.data.target.kind}`,
+      `mlp ${r.config.model.hidden.join('-')} ${r.config.model.activation}`,
+      r.lastEpoch ?? '-',
+      num(r.finalLoss),
+      r.environment?.backend ?? '-',
+      r.createdAt.replace('T', ' ').slice(0, 19),
+    ]),
+  );
+}
+
+/** A run's summary, metrics and RDF peaks, for `lab show`. */
+export function formatRunDetail(run: RunDetail): string {
+  const c = run.config;
+  const lines = [
+    `run ${run.id}: ${run.name || '(unnamed)'}`,
+    `status:   ${run.status}${run.message ? ` — ${run.message}` : ''}`,
+    `created:  ${run.createdAt}${run.finishedAt ? `, finished ${run.finishedAt}` : ''}`,
+    `backend:  ${run.environment ? `${run.environment.backend} (${run.environment.backendDetail}); tfjs ${run.environment.tfjsVersion}; ${run.environment.cpu} x${run.environment.cpuCount}` : '-'}`,
+    `data:     ${JSON.stringify(c.data)}`,
+    `model:    ${JSON.stringify(c.model)}`,
+    `training: loss ${c.training.loss}, ${c.training.optimiser.kind}, batch ${c.training.batchSize}, schedule ${c.training.schedule.map((s) => `${s.rate}@${s.fromEpoch}`).join(' ')}, stop ${JSON.stringify(c.training.stop)}`,
+    `analysis: layers ${c.analysis.layers.join(',')}, ${c.analysis.samples} samples, normalisation ${JSON.stringify(c.analysis.normalisation)}, grid ${JSON.stringify(c.analysis.deltaGrid)}`,
+    '',
+  ];
+  if (run.metrics.length) {
+    const shown = run.metrics.length > 12 ? [...run.metrics.slice(0, 3), null, ...run.metrics.slice(-8)] : run.metrics;
+    lines.push(
+      table(
+        ['epoch', 'loss', 'accuracy', 'lr', 'seconds'],
+        shown.map((m) => (m ? [m.epoch, num(m.loss), num(m.accuracy), m.learningRate, m.seconds.toFixed(2)] : ['...', '', '', '', ''])),
+      ),
+      '',
+    );
+  }
+  const epochs = [...new Set(run.frequencies.map((f) => f.epoch))].sort((a, b) => a - b);
+  const layers = [...new Set(run.frequencies.map((f) => f.layer))].sort((a, b) => a - b);
+  if (epochs.length) {
+    lines.push('RDF peak position (1/delta) per layer and epoch:');
+    lines.push(
+      table(
+        ['epoch', ...layers.map((l) => (l === 0 ? 'input' : `layer ${l}`))],
+        epochs.map((e) => [e, ...layers.map((l) => num(run.frequencies.find((f) => f.epoch === e && f.layer === l)?.peakK ?? null, 3))]),
+      ),
+    );
+  }
+  return lines.join('\n');
+}

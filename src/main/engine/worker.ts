@@ -1,0 +1,40 @@
+// Worker-thread entry: chooses the backend, loads the data, then trains and analyses one run (or
+// analyses a data set's own target), posting every event to the main thread. Nothing here
+// touches the database or any window.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { EngineOutcome } from '../../shared/results';
+import { initBackend } from './backend';
+import { analyseDataFrequency } from './data-frequency';
+import { loadDataset } from './data/dataset';
+import { describeEnvironment } from './environment';
+import { trainAndAnalyse } from './train';
+import type { WorkerInput, WorkerMessage } from './worker-protocol';
+
+const input = workerData as WorkerInput;
+const cancelFlag = new Int32Array(input.cancelBuffer);
+const post = (message: WorkerMessage) => parentPort!.postMessage(message);
+
+async function run(): Promise<EngineOutcome> {
+  if (input.job === 'analyse-data') {
+    const active = await initBackend(input.backend);
+    const result = await analyseDataFrequency(input.data, input.analysis, input.seed, input.baseDir, active);
+    post({ type: 'data-frequency', result });
+    return { status: 'completed', message: `analysed ${result.samples} samples in ${result.seconds.toFixed(1)} s` };
+  }
+  const { config } = input;
+  const active = await initBackend(config.backend);
+  const dataset = await loadDataset(config.data, config.seed, input.baseDir);
+  post({
+    type: 'event',
+    event: { type: 'started', environment: describeEnvironment(active), analysisSamples: config.analysis.samples, trainSize: dataset.n },
+  });
+  return trainAndAnalyse(config, dataset, {
+    emit: (event) => post({ type: 'event', event }),
+    cancelled: () => Atomics.load(cancelFlag, 0) === 1,
+  });
+}
+
+run().then(
+  (outcome) => post({ type: 'done', outcome }),
+  (e: unknown) => post({ type: 'done', outcome: { status: 'failed', message: e instanceof Error ? e.message : String(e) } }),
+);

@@ -1,0 +1,159 @@
+// The lab service: starts, queues and cancels runs (each in its own worker thread), writes what
+// they report to the store as it arrives, and answers queries. Every door calls this.
+import { EventEmitter } from 'node:events';
+import os from 'node:os';
+import type { LabApi, RunEventMessage, RunFilter } from '../shared/api';
+import { validateConfig, type ExperimentConfig, type ExperimentConfigInput } from '../shared/config';
+import type { EngineEvent, EngineOutcome, RunDetail, RunRecord } from '../shared/results';
+import { startRunWorker, type RunningWorker } from './engine/run-worker';
+import type { RunStore } from './store/runs';
+
+export interface LabServiceOptions {
+  /** Folder that relative data paths in configs are resolved against. */
+  baseDir: string;
+}
+
+interface QueuedRun {
+  runId: number;
+  config: ExperimentConfig;
+}
+
+/** Whether a process id on this host is alive (for runs left 'running' by a dead process). */
+export function processAlive(pid: number, host: string): boolean {
+  if (host !== os.hostname()) return true; // cannot tell for another machine: leave its runs alone
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class LabService implements LabApi {
+  readonly events = new EventEmitter<{ run: [RunEventMessage] }>();
+  private readonly queue: QueuedRun[] = [];
+  private current: { runId: number; worker: RunningWorker } | null = null;
+  private readonly finished = new Map<number, Promise<EngineOutcome>>();
+  private readonly waiters = new Map<number, (o: EngineOutcome) => void>();
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly options: LabServiceOptions,
+  ) {
+    // Runs that a previous process left running have lost their worker: mark them interrupted.
+    store.markInterruptedRuns(processAlive);
+  }
+
+  async startRun(request: { config: ExperimentConfigInput; name?: string }): Promise<{ runId: number }> {
+    const config = validateConfig(request.config);
+    const runId = this.store.createRun(config, request.name ?? config.name);
+    this.finished.set(runId, new Promise((resolve) => this.waiters.set(runId, resolve)));
+    this.queue.push({ runId, config });
+    this.emit({ runId, kind: 'queued' });
+    this.pump();
+    return { runId };
+  }
+
+  /** Resolves when the run has ended (completed, cancelled, diverged or failed). */
+  whenFinished(runId: number): Promise<EngineOutcome> {
+    const p = this.finished.get(runId);
+    if (!p) throw new Error(`run ${runId} was not started by this service`);
+    return p;
+  }
+
+  async cancelRun({ runId }: { runId: number }): Promise<void> {
+    if (this.current?.runId === runId) {
+      this.current.worker.cancel();
+      return;
+    }
+    const i = this.queue.findIndex((q) => q.runId === runId);
+    if (i >= 0) {
+      this.queue.splice(i, 1);
+      this.finish(runId, { status: 'cancelled', message: 'cancelled before it started' });
+      return;
+    }
+    if (!this.store.getRun(runId)) throw new Error(`run ${runId} does not exist`);
+    // a run that has already ended: nothing to cancel
+  }
+
+  /** Cancels the running run and every queued one; resolves when all are stored. */
+  async shutdown(): Promise<void> {
+    for (const q of this.queue.splice(0)) this.finish(q.runId, { status: 'cancelled', message: 'the app was closed before it started' });
+    if (this.current) {
+      const { runId, worker } = this.current;
+      worker.cancel();
+      await this.whenFinished(runId);
+    }
+  }
+
+  async listRuns(filter: RunFilter): Promise<RunRecord[]> {
+    return this.store.listRuns(filter);
+  }
+
+  async getRun({ runId }: { runId: number }): Promise<RunDetail> {
+    const run = this.store.getRun(runId);
+    if (!run) throw new Error(`run ${runId} does not exist`);
+    return run;
+  }
+
+  async renameRun({ runId, name }: { runId: number; name: string }): Promise<void> {
+    this.store.rename(runId, name);
+  }
+
+  async setRunTags({ runId, tags }: { runId: number; tags: string[] }): Promise<void> {
+    this.store.setTags(runId, tags);
+  }
+
+  async setRunNotes({ runId, notes }: { runId: number; notes: string }): Promise<void> {
+    this.store.setNotes(runId, notes);
+  }
+
+  async deleteRun({ runId }: { runId: number }): Promise<void> {
+    if (this.current?.runId === runId || this.queue.some((q) => q.runId === runId)) {
+      throw new Error(`run ${runId} is queued or running: cancel it before deleting it`);
+    }
+    this.store.deleteRun(runId);
+  }
+
+  private emit(message: RunEventMessage): void {
+    this.events.emit('run', message);
+  }
+
+  /** Starts the next queued run when none is running. */
+  private pump(): void {
+    if (this.current) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    const { runId, config } = next;
+    const worker = startRunWorker(config, this.options.baseDir, (event) => this.onEngineEvent(runId, event));
+    this.current = { runId, worker };
+    void worker.done.then((outcome) => {
+      this.current = null;
+      this.finish(runId, outcome);
+      this.pump();
+    });
+  }
+
+  private onEngineEvent(runId: number, event: EngineEvent): void {
+    try {
+      if (event.type === 'started') this.store.markStarted(runId, event.environment, process.pid);
+      if (event.type === 'epoch') this.store.saveEpoch(runId, event.metrics, event.frequencies);
+    } catch (e) {
+      // Storage failed (disk full, read-only file): stop the run; what is stored stays intact.
+      this.current?.worker.cancel();
+      this.emit({ runId, kind: 'engine', event: { type: 'log', message: `could not store results: ${(e as Error).message}` } });
+    }
+    this.emit({ runId, kind: 'engine', event });
+  }
+
+  private finish(runId: number, outcome: EngineOutcome): void {
+    try {
+      this.store.finishRun(runId, outcome);
+    } catch (e) {
+      outcome = { status: 'failed', message: `${outcome.message}; and its end could not be stored: ${(e as Error).message}` };
+    }
+    this.emit({ runId, kind: 'finished', outcome });
+    this.waiters.get(runId)?.(outcome);
+    this.waiters.delete(runId);
+  }
+}

@@ -1,0 +1,82 @@
+// The store's schema history: an ordered list of migrations, each applied once in its own
+// transaction by `openDatabase`, which records the result in PRAGMA user_version.
+//
+// A migration is frozen once released: never edit one, append a new version instead.
+import type Database from 'better-sqlite3';
+
+/** One step of the schema history: brings a database from `version - 1` to `version`. */
+export interface Migration {
+  version: number;
+  description: string;
+  up(db: Database.Database): void;
+}
+
+// Conventions of the schema:
+// - Timestamps are ISO-8601 UTC text; JSON columns are checked with json_valid.
+// - SQLite cannot store NaN: it binds as NULL. The REAL columns that may hold NaN (a diverged
+//   run's loss, a layer's scale or peak) are nullable, and NULL there reads back as NaN.
+// - Float arrays are BLOBs of little-endian float64 values (8 bytes per value).
+// - runs.status is checked in code, not with a CHECK constraint, so that new statuses do not
+//   need a table rebuild.
+// - runs.id is AUTOINCREMENT: ids of deleted runs are never reused, so "run 12" in an exported
+//   figure or a log always means one run.
+const schemaV1 = `
+CREATE TABLE runs (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  name        TEXT    NOT NULL,
+  status      TEXT    NOT NULL,
+  config      TEXT    NOT NULL CHECK (json_valid(config)),
+  created_at  TEXT    NOT NULL,
+  started_at  TEXT,
+  finished_at TEXT,
+  environment TEXT    CHECK (environment IS NULL OR json_valid(environment)),
+  last_epoch  INTEGER,
+  final_loss  REAL,
+  message     TEXT,
+  tags        TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(tags)),
+  notes       TEXT    NOT NULL DEFAULT '',
+  owner_pid   INTEGER,
+  owner_host  TEXT,
+  group_id    INTEGER
+) STRICT;
+
+CREATE INDEX runs_by_created ON runs (created_at DESC, id DESC);
+CREATE INDEX runs_by_status ON runs (status, created_at DESC, id DESC);
+
+CREATE TABLE epochs (
+  run_id        INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  epoch         INTEGER NOT NULL CHECK (epoch >= 0),
+  loss          REAL,
+  accuracy      REAL,
+  learning_rate REAL    NOT NULL,
+  seconds       REAL    NOT NULL,
+  PRIMARY KEY (run_id, epoch)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE frequencies (
+  run_id           INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  epoch            INTEGER NOT NULL CHECK (epoch >= 0),
+  layer            INTEGER NOT NULL,
+  configured_layer INTEGER NOT NULL,
+  normalisation    TEXT    NOT NULL CHECK (json_valid(normalisation)),
+  scale            REAL,
+  k                BLOB    NOT NULL,
+  lfr              BLOB    NOT NULL,
+  rdf_k            BLOB    NOT NULL,
+  rdf              BLOB    NOT NULL,
+  peak_k           REAL,
+  PRIMARY KEY (run_id, epoch, layer)
+) STRICT;
+`;
+
+/** The app's migrations, in ascending version order starting at 1. */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'runs, per-epoch metrics and per-layer frequency curves',
+    up: (db) => db.exec(schemaV1),
+  },
+];
+
+/** The newest schema version this build of the app knows. */
+export const latestSchemaVersion = migrations[migrations.length - 1].version;

@@ -1,0 +1,441 @@
+// The runs of the lab in SQLite: create, follow through their lifecycle, save each epoch's
+// results atomically, list, read back, annotate and delete. Works on a database opened by
+// `openDatabase` (schema of ./migrations).
+import os from 'node:os';
+import type Database from 'better-sqlite3';
+import { validateConfig, type ExperimentConfigInput, type NormalisationConfig } from '../../shared/config';
+import {
+  runStatuses,
+  type EngineOutcome,
+  type EpochMetrics,
+  type LayerFrequency,
+  type RunDetail,
+  type RunEnvironment,
+  type RunRecord,
+  type RunStatus,
+} from '../../shared/results';
+import { StoreError } from './database';
+
+/** Which runs `listRuns` returns. */
+export interface RunFilter {
+  /** Only runs in this status (or any of these statuses). */
+  status?: RunStatus | readonly RunStatus[];
+  /** Case-insensitive (ASCII) substring of the name, a tag or the notes. */
+  search?: string;
+  /** At most this many runs (the newest). */
+  limit?: number;
+}
+
+/** Who this store writes as, and its clock; the defaults suit the app. */
+export interface RunStoreOptions {
+  /** Owner recorded on queued runs (default: this process). */
+  ownerPid?: number;
+  /** Host recorded with every owner pid (default: os.hostname()). */
+  ownerHost?: string;
+  /** Clock for the timestamps (default: the system clock). */
+  now?: () => Date;
+}
+
+/** Tells whether the process that owns a run still lives. */
+export type OwnerIsAlive = (pid: number, host: string) => boolean;
+
+interface RunRow {
+  id: number;
+  name: string;
+  status: string;
+  config: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  environment: string | null;
+  last_epoch: number | null;
+  final_loss: number | null;
+  final_loss_is_nan: number;
+  message: string | null;
+  tags: string;
+  notes: string;
+}
+
+interface EpochRow {
+  epoch: number;
+  loss: number | null;
+  accuracy: number | null;
+  learning_rate: number;
+  seconds: number;
+}
+
+interface FrequencyRow {
+  epoch: number;
+  layer: number;
+  configured_layer: number;
+  normalisation: string;
+  scale: number | null;
+  k: Buffer;
+  lfr: Buffer;
+  rdf_k: Buffer;
+  rdf: Buffer;
+  peak_k: number | null;
+}
+
+interface ActiveRunRow {
+  id: number;
+  status: 'queued' | 'running';
+  owner_pid: number | null;
+  owner_host: string | null;
+  last_epoch: number | null;
+  max_epochs: number | null;
+}
+
+// SQLite stores NaN as NULL: a final_loss of NULL after metrics were saved means NaN.
+const runColumns = `
+  id, name, status, config, created_at, started_at, finished_at, environment, last_epoch, final_loss,
+  (final_loss IS NULL AND EXISTS (SELECT 1 FROM epochs WHERE epochs.run_id = runs.id)) AS final_loss_is_nan,
+  message, tags, notes`;
+
+const sql = {
+  insertRun: `INSERT INTO runs (name, status, config, created_at, owner_pid, owner_host)
+              VALUES (@name, 'queued', @config, @createdAt, @ownerPid, @ownerHost)`,
+  setName: `UPDATE runs SET name = @name WHERE id = @id`,
+  start: `UPDATE runs SET status = 'running', started_at = @now, environment = @environment,
+                          owner_pid = @ownerPid, owner_host = @ownerHost
+          WHERE id = @id AND status = 'queued'`,
+  // SET expressions see the old row: final_loss follows the newest epoch that has metrics.
+  advance: `UPDATE runs SET
+              final_loss = CASE WHEN @hasMetrics AND @epoch >= COALESCE(last_epoch, -1) THEN @loss ELSE final_loss END,
+              last_epoch = MAX(COALESCE(last_epoch, -1), @epoch)
+            WHERE id = @id AND status = 'running'`,
+  insertEpoch: `INSERT INTO epochs (run_id, epoch, loss, accuracy, learning_rate, seconds)
+                VALUES (@id, @epoch, @loss, @accuracy, @learningRate, @seconds)`,
+  insertFrequency: `INSERT INTO frequencies (run_id, epoch, layer, configured_layer, normalisation, scale, k, lfr, rdf_k, rdf, peak_k)
+                    VALUES (@id, @epoch, @layer, @configuredLayer, @normalisation, @scale, @k, @lfr, @rdfK, @rdf, @peakK)`,
+  finish: `UPDATE runs SET status = @status, message = @message, finished_at = @now
+           WHERE id = @id AND status IN ('queued', 'running')`,
+  activeRuns: `SELECT id, status, owner_pid, owner_host, last_epoch,
+                      json_extract(config, '$.training.stop.maxEpochs') AS max_epochs
+               FROM runs WHERE status IN ('queued', 'running') ORDER BY id`,
+  interrupt: `UPDATE runs SET status = 'interrupted', message = @message WHERE id = @id AND status = @status`,
+  list: `SELECT ${runColumns} FROM runs
+         WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
+           AND (@pattern IS NULL
+                OR name LIKE @pattern ESCAPE '\\'
+                OR notes LIKE @pattern ESCAPE '\\'
+                OR EXISTS (SELECT 1 FROM json_each(runs.tags) WHERE value LIKE @pattern ESCAPE '\\'))
+         ORDER BY created_at DESC, id DESC
+         LIMIT @limit`,
+  get: `SELECT ${runColumns} FROM runs WHERE id = ?`,
+  metrics: `SELECT epoch, loss, accuracy, learning_rate, seconds FROM epochs WHERE run_id = ? ORDER BY epoch`,
+  frequencies: `SELECT epoch, layer, configured_layer, normalisation, scale, k, lfr, rdf_k, rdf, peak_k
+                FROM frequencies WHERE run_id = ? ORDER BY epoch, layer`,
+  status: `SELECT status FROM runs WHERE id = ?`,
+  rename: `UPDATE runs SET name = ? WHERE id = ?`,
+  setTags: `UPDATE runs SET tags = ? WHERE id = ?`,
+  setNotes: `UPDATE runs SET notes = ? WHERE id = ?`,
+  delete: `DELETE FROM runs WHERE id = ? AND status NOT IN ('queued', 'running')`,
+} as const;
+
+type Statements = { [K in keyof typeof sql]: Database.Statement };
+
+/** The lab's runs and their results, stored in an open run database. */
+export class RunStore {
+  private readonly statements: Statements;
+  private readonly ownerPid: number;
+  private readonly ownerHost: string;
+  private readonly now: () => Date;
+  private readonly createTx: (config: string, name: string) => number;
+  private readonly saveEpochTx: (id: number, epoch: number, metrics: EpochMetrics | null, frequencies: readonly LayerFrequency[]) => void;
+  private readonly interruptTx: (isAlive: OwnerIsAlive) => number[];
+  private readonly readRunTx: (id: number) => RunDetail | null;
+
+  constructor(db: Database.Database, options: RunStoreOptions = {}) {
+    this.ownerPid = options.ownerPid ?? process.pid;
+    this.ownerHost = options.ownerHost ?? os.hostname();
+    this.now = options.now ?? (() => new Date());
+    this.statements = Object.fromEntries(
+      Object.entries(sql).map(([key, text]) => [key, db.prepare(text)]),
+    ) as Statements;
+    this.createTx = db.transaction((config: string, name: string) => this.insertRun(config, name));
+    this.saveEpochTx = db.transaction(
+      (id: number, epoch: number, metrics: EpochMetrics | null, frequencies: readonly LayerFrequency[]) =>
+        this.writeEpoch(id, epoch, metrics, frequencies),
+    );
+    this.interruptTx = db.transaction((isAlive: OwnerIsAlive) => this.interruptOrphans(isAlive)).immediate;
+    // One read transaction: the run and its results come from the same snapshot.
+    this.readRunTx = db.transaction((id: number) => this.readRun(id));
+  }
+
+  /** Stores a new run of `config` (validated, defaults filled) as 'queued' and returns its id. */
+  createRun(config: ExperimentConfigInput, name?: string): number {
+    const valid = validateConfig(config, 'run config');
+    return this.createTx(JSON.stringify(valid), name?.trim() || valid.name.trim());
+  }
+
+  /** Marks a queued run 'running', owned by process `ownerPid` on this host. */
+  markStarted(id: number, environment: RunEnvironment, ownerPid: number): void {
+    const { changes } = this.statements.start.run({
+      id,
+      now: this.timestamp(),
+      environment: JSON.stringify(environment),
+      ownerPid,
+      ownerHost: this.ownerHost,
+    });
+    if (changes === 0) throw this.cannot(id, 'start', ['queued']);
+  }
+
+  /** Saves one epoch of a running run in one transaction: its metrics (if any), its frequency curves, and the run's progress. */
+  saveEpoch(id: number, metrics: EpochMetrics | null, frequencies: readonly LayerFrequency[]): void {
+    const epoch = metrics?.epoch ?? frequencies[0]?.epoch;
+    if (epoch === undefined) throw new StoreError(`run ${id}: an epoch needs metrics or frequencies to save`);
+    if (!Number.isInteger(epoch) || epoch < 0) throw new StoreError(`run ${id}: epoch ${epoch} is not a whole number >= 0`);
+    for (const f of frequencies) {
+      if (f.epoch !== epoch) {
+        throw new StoreError(`run ${id}: layer ${f.layer}'s frequencies are for epoch ${f.epoch}, not epoch ${epoch}`);
+      }
+      if (f.k.length !== f.lfr.length || f.rdfK.length !== f.rdf.length) {
+        throw new StoreError(
+          `run ${id}: layer ${f.layer} at epoch ${epoch} has ${f.k.length} k for ${f.lfr.length} LFR values ` +
+            `and ${f.rdfK.length} RDF k for ${f.rdf.length} RDF values`,
+        );
+      }
+    }
+    this.saveEpochTx(id, epoch, metrics, frequencies);
+  }
+
+  /** Records how a queued or running run ended: status, message and finish time. */
+  finishRun(id: number, outcome: EngineOutcome): void {
+    const finalStatuses: readonly RunStatus[] = ['completed', 'cancelled', 'diverged', 'failed'];
+    if (!finalStatuses.includes(outcome.status)) {
+      throw new StoreError(`run ${id}: "${String(outcome.status)}" is not a way a run ends`);
+    }
+    const { changes } = this.statements.finish.run({
+      id,
+      status: outcome.status,
+      message: outcome.message || null,
+      now: this.timestamp(),
+    });
+    if (changes === 0) throw this.cannot(id, 'finish', ['queued', 'running']);
+  }
+
+  /**
+   * Marks 'interrupted' every running or queued run whose owner process is gone (or unknown),
+   * and returns their ids. A queued run with a dead owner will never start: the queue lived in
+   * that process. finishedAt stays null: when the owner stopped is not known.
+   */
+  markInterruptedRuns(isAlive: OwnerIsAlive): number[] {
+    return this.interruptTx(isAlive);
+  }
+
+  /** Runs without their results, newest first. */
+  listRuns(filter: RunFilter = {}): RunRecord[] {
+    const statuses = filter.status === undefined ? null : typeof filter.status === 'string' ? [filter.status] : filter.status;
+    for (const s of statuses ?? []) {
+      if (!runStatuses.includes(s)) throw new StoreError(`unknown run status "${String(s)}"`);
+    }
+    const limit = filter.limit ?? -1;
+    if (filter.limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+      throw new StoreError(`the run list limit must be a whole number >= 1, not ${filter.limit}`);
+    }
+    const search = filter.search?.trim();
+    const rows = this.statements.list.all({
+      statuses: statuses === null ? null : JSON.stringify(statuses),
+      pattern: search ? `%${escapeLike(search)}%` : null,
+      limit,
+    }) as RunRow[];
+    return rows.map(toRunRecord);
+  }
+
+  /** A run with its metrics (by epoch) and frequency curves (by epoch, then layer); null if there is none. */
+  getRun(id: number): RunDetail | null {
+    return this.readRunTx(id);
+  }
+
+  /** Renames a run (surrounding blanks are dropped; the name must not be empty). */
+  rename(id: number, name: string): void {
+    const trimmed = name.trim();
+    if (!trimmed) throw new StoreError(`run ${id}: a name must not be empty`);
+    this.requireChange(id, this.statements.rename.run(trimmed, id).changes);
+  }
+
+  /** Replaces a run's tags (trimmed, blanks and repeats dropped, order kept). */
+  setTags(id: number, tags: readonly string[]): void {
+    const clean = [...new Set(tags.map((t) => t.trim()).filter((t) => t.length > 0))];
+    this.requireChange(id, this.statements.setTags.run(JSON.stringify(clean), id).changes);
+  }
+
+  /** Replaces a run's notes. */
+  setNotes(id: number, notes: string): void {
+    this.requireChange(id, this.statements.setNotes.run(notes, id).changes);
+  }
+
+  /** Deletes a run that is not queued or running, with all its results. */
+  deleteRun(id: number): void {
+    const { changes } = this.statements.delete.run(id);
+    if (changes === 0) throw this.cannot(id, 'delete', ['completed', 'cancelled', 'failed', 'interrupted', 'diverged']);
+  }
+
+  private insertRun(config: string, name: string): number {
+    const { lastInsertRowid } = this.statements.insertRun.run({
+      name,
+      config,
+      createdAt: this.timestamp(),
+      ownerPid: this.ownerPid,
+      ownerHost: this.ownerHost,
+    });
+    const id = Number(lastInsertRowid);
+    if (!name) this.statements.setName.run({ id, name: `Run ${id}` });
+    return id;
+  }
+
+  private writeEpoch(id: number, epoch: number, metrics: EpochMetrics | null, frequencies: readonly LayerFrequency[]): void {
+    const { changes } = this.statements.advance.run({
+      id,
+      epoch,
+      hasMetrics: metrics ? 1 : 0,
+      loss: metrics?.loss ?? null,
+    });
+    if (changes === 0) throw this.cannot(id, `save epoch ${epoch} of`, ['running']);
+    if (metrics) {
+      insertOnce(() => this.statements.insertEpoch.run({
+        id,
+        epoch,
+        loss: metrics.loss,
+        accuracy: metrics.accuracy,
+        learningRate: metrics.learningRate,
+        seconds: metrics.seconds,
+      }), `run ${id} already has metrics for epoch ${epoch}`);
+    }
+    for (const f of frequencies) {
+      insertOnce(() => this.statements.insertFrequency.run({
+        id,
+        epoch,
+        layer: f.layer,
+        configuredLayer: f.configuredLayer,
+        normalisation: JSON.stringify(f.normalisation),
+        scale: f.scale,
+        k: floatsToBlob(f.k),
+        lfr: floatsToBlob(f.lfr),
+        rdfK: floatsToBlob(f.rdfK),
+        rdf: floatsToBlob(f.rdf),
+        peakK: f.peakK,
+      }), `run ${id} already has frequencies for layer ${f.layer} at epoch ${epoch}`);
+    }
+  }
+
+  private readRun(id: number): RunDetail | null {
+    const row = this.statements.get.get(id) as RunRow | undefined;
+    if (!row) return null;
+    const metrics = (this.statements.metrics.all(id) as EpochRow[]).map(toEpochMetrics);
+    const frequencies = (this.statements.frequencies.all(id) as FrequencyRow[]).map(toLayerFrequency);
+    return { ...toRunRecord(row), metrics, frequencies };
+  }
+
+  private interruptOrphans(isAlive: OwnerIsAlive): number[] {
+    const interrupted: number[] = [];
+    for (const run of this.statements.activeRuns.all() as ActiveRunRow[]) {
+      const alive = run.owner_pid !== null && run.owner_host !== null && isAlive(run.owner_pid, run.owner_host);
+      if (alive) continue;
+      this.statements.interrupt.run({ id: run.id, status: run.status, message: interruptionMessage(run) });
+      interrupted.push(run.id);
+    }
+    return interrupted;
+  }
+
+  private requireChange(id: number, changes: number): void {
+    if (changes === 0) throw new StoreError(`run ${id} does not exist`);
+  }
+
+  /** The error for an action the run's current status does not allow (or a missing run). */
+  private cannot(id: number, action: string, allowed: readonly RunStatus[]): StoreError {
+    const row = this.statements.status.get(id) as { status: string } | undefined;
+    if (!row) return new StoreError(`run ${id} does not exist`);
+    return new StoreError(`cannot ${action} run ${id}: it is ${row.status} (needs ${allowed.join(' or ')})`);
+  }
+
+  private timestamp(): string {
+    return this.now().toISOString();
+  }
+}
+
+/** Float64 values as a little-endian BLOB, 8 bytes each. */
+function floatsToBlob(values: ArrayLike<number>): Buffer {
+  const blob = Buffer.allocUnsafe(values.length * 8);
+  for (let i = 0; i < values.length; i++) blob.writeDoubleLE(values[i], i * 8);
+  return blob;
+}
+
+/** The float64 values of a little-endian BLOB. */
+function blobToFloats(blob: Buffer): number[] {
+  if (blob.length % 8 !== 0) throw new StoreError(`a float array BLOB of ${blob.length} bytes is not a whole number of float64 values`);
+  const values = new Array<number>(blob.length / 8);
+  for (let i = 0; i < values.length; i++) values[i] = blob.readDoubleLE(i * 8);
+  return values;
+}
+
+function insertOnce(insert: () => unknown, duplicateMessage: string): void {
+  try {
+    insert();
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+      throw new StoreError(duplicateMessage, { cause: err });
+    }
+    throw err;
+  }
+}
+
+function interruptionMessage(run: ActiveRunRow): string {
+  if (run.status === 'queued') return 'the app stopped before the run started';
+  if (run.last_epoch === null) return 'the app stopped before the first epoch was saved';
+  if (run.max_epochs !== null && run.last_epoch >= run.max_epochs) {
+    return `the app stopped after the last epoch (${run.last_epoch}) was saved, before the run was finished`;
+  }
+  return `the app stopped during epoch ${run.last_epoch + 1}; results up to epoch ${run.last_epoch} are kept`;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function toRunRecord(row: RunRow): RunRecord {
+  if (!(runStatuses as readonly string[]).includes(row.status)) {
+    throw new StoreError(`run ${row.id} has an unknown status "${row.status}"`);
+  }
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status as RunStatus,
+    config: validateConfig(JSON.parse(row.config), `stored config of run ${row.id}`),
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    environment: row.environment === null ? null : (JSON.parse(row.environment) as RunEnvironment),
+    lastEpoch: row.last_epoch,
+    finalLoss: row.final_loss_is_nan ? NaN : row.final_loss,
+    message: row.message,
+    tags: JSON.parse(row.tags) as string[],
+    notes: row.notes,
+  };
+}
+
+function toEpochMetrics(row: EpochRow): EpochMetrics {
+  return {
+    epoch: row.epoch,
+    loss: row.loss ?? NaN,
+    accuracy: row.accuracy,
+    learningRate: row.learning_rate,
+    seconds: row.seconds,
+  };
+}
+
+function toLayerFrequency(row: FrequencyRow): LayerFrequency {
+  return {
+    epoch: row.epoch,
+    layer: row.layer,
+    configuredLayer: row.configured_layer,
+    normalisation: JSON.parse(row.normalisation) as NormalisationConfig,
+    scale: row.scale ?? NaN,
+    k: blobToFloats(row.k),
+    lfr: blobToFloats(row.lfr),
+    rdfK: blobToFloats(row.rdf_k),
+    rdf: blobToFloats(row.rdf),
+    peakK: row.peak_k ?? NaN,
+  };
+}
