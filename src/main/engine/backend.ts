@@ -4,6 +4,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+// tfjs-core's Node entry registers no gradients, and its own register_all_gradients file is
+// bundler-only ESM; the @tensorflow/tfjs bundle (same 4.22.0 core) registers them all.
+import '@tensorflow/tfjs';
 import { existsSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';

@@ -15,8 +15,9 @@ export function createOptimiser(cfg: TrainingConfig['optimiser'], learningRate: 
 /** Changes the learning rate of an optimiser in place (Adam reads it at each step; SGD and
  *  momentum keep it as a scalar tensor that setLearningRate replaces). */
 export function setLearningRate(opt: tf.Optimizer, learningRate: number): void {
-  if (opt instanceof tf.SGDOptimizer) {
-    opt.setLearningRate(learningRate);
+  const sgd = opt as unknown as { setLearningRate?: (lr: number) => void };
+  if (typeof sgd.setLearningRate === 'function') {
+    sgd.setLearningRate(learningRate);
   } else {
     (opt as unknown as { learningRate: number }).learningRate = learningRate;
   }
