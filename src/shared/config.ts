@@ -204,6 +204,10 @@ export const experimentConfigSchema = z
     backend: z.enum(backendNames).default('auto'),
   })
   .superRefine((c, ctx) => {
+    // zod runs this refinement even when a field already failed a continuable check (a size of
+    // 0, an empty list). Cross-field checks therefore only use fields that are valid on their own,
+    // so that one mistake gives one message, on the field that is wrong.
+    const valid = (schema: z.ZodType, value: unknown) => schema.safeParse(value).success;
     if (c.training.loss === 'cross-entropy' && c.model.output !== 'softmax') {
       ctx.addIssue({
         code: 'custom',
@@ -211,9 +215,9 @@ export const experimentConfigSchema = z
         message: 'cross-entropy needs model.output = "softmax"',
       });
     }
-    const depth = c.model.hidden.length;
+    const depth = c.model.hidden.length; // an empty list has its own message
     c.analysis.layers.forEach((l, i) => {
-      if (l > depth || l < -depth) {
+      if (depth >= 1 && (l > depth || l < -depth)) {
         ctx.addIssue({
           code: 'custom',
           path: ['analysis', 'layers', i],
@@ -221,7 +225,8 @@ export const experimentConfigSchema = z
         });
       }
     });
-    if (c.analysis.samples > c.data.trainSize) {
+    const trainSizeSchema = c.data.kind === 'idx' ? idxDataSchema.shape.trainSize : syntheticDataSchema.shape.trainSize;
+    if (valid(trainSizeSchema, c.data.trainSize) && c.analysis.samples > c.data.trainSize) {
       ctx.addIssue({
         code: 'custom',
         path: ['analysis', 'samples'],
@@ -238,8 +243,9 @@ export const experimentConfigSchema = z
         });
       }
     }
+    const maxEpochsValid = valid(stopSchema.shape.maxEpochs, c.training.stop.maxEpochs);
     c.analysis.epochs.at.forEach((e, i) => {
-      if (e > c.training.stop.maxEpochs) {
+      if (maxEpochsValid && e > c.training.stop.maxEpochs) {
         ctx.addIssue({
           code: 'custom',
           path: ['analysis', 'epochs', 'at', i],

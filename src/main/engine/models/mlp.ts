@@ -57,8 +57,9 @@ export function createMlp(inputDim: number, outputDim: number, model: ModelConfi
   const biases: tf.Variable[] = [];
   for (let l = 1; l < sizes.length; l++) {
     const w = initialWeights(sizes[l - 1], sizes[l], model.init, rng);
-    weights.push(tf.variable(tf.tensor2d(w, [sizes[l - 1], sizes[l]]), true, `dense${l}/kernel`));
-    biases.push(tf.variable(tf.zeros([sizes[l]]), true, `dense${l}/bias`));
+    // tf.variable shares the initial tensor's data; tidy frees the initial tensor handles.
+    weights.push(tf.tidy(() => tf.variable(tf.tensor2d(w, [sizes[l - 1], sizes[l]]), true, `dense${l}/kernel`)));
+    biases.push(tf.tidy(() => tf.variable(tf.zeros([sizes[l]]), true, `dense${l}/bias`)));
   }
   const variables = weights.flatMap((w, i) => [w, biases[i]]);
   return { sizes, weights, biases, activation: model.activation, variables };

@@ -1,0 +1,205 @@
+// Validation of every IPC payload before it reaches the lab service. The renderer is treated as
+// untrusted: each request must be a plain object with exactly the documented fields, of the
+// documented types and sizes. A validator either returns a fresh request object built only from
+// checked fields, or the list of problems, each naming its field.
+import type { LabApi, LabMethod, RunFilter } from '../shared/api';
+import type { LabIssue } from '../shared/bridge';
+import { parseConfig } from '../shared/config';
+import { runStatuses, type RunStatus } from '../shared/results';
+
+/** Size limits of the free-text fields. */
+export const limits = {
+  name: 200,
+  search: 200,
+  notes: 20_000,
+  tags: 50,
+  tag: 64,
+  listLimit: 100_000,
+} as const;
+
+/** The checked request of a LabApi method, or what is wrong with the payload. */
+export type Checked<T> = { ok: true; value: T } | { ok: false; issues: LabIssue[] };
+
+type Request<M extends LabMethod> = Parameters<LabApi[M]>[0];
+
+/** A short description of a value for a message: its type, and the value itself when small. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  switch (typeof value) {
+    case 'string': {
+      const shown = value.length > 40 ? `${JSON.stringify(value.slice(0, 40))}… (${value.length} characters)` : JSON.stringify(value);
+      return `the text ${shown}`;
+    }
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+      return `${typeof value} ${String(value)}`;
+    default:
+      return `a value of type ${typeof value}`;
+  }
+}
+
+/** Reads the fields of one request object, collecting issues instead of throwing. */
+class Fields {
+  readonly issues: LabIssue[] = [];
+  private readonly object: Record<string, unknown>;
+
+  constructor(payload: unknown, allowed: readonly string[], what: string) {
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+      this.issues.push({ path: '(request)', message: `${what} must be an object, not ${describeValue(payload)}` });
+      this.object = {};
+      return;
+    }
+    const proto = Object.getPrototypeOf(payload);
+    if (proto !== Object.prototype && proto !== null) {
+      this.issues.push({ path: '(request)', message: `${what} must be a plain object` });
+      this.object = {};
+      return;
+    }
+    this.object = payload as Record<string, unknown>;
+    for (const key of Object.keys(this.object)) {
+      if (!allowed.includes(key)) this.issues.push({ path: key, message: `unknown field (expected ${allowed.join(', ')})` });
+    }
+  }
+
+  private has(key: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.object, key) && this.object[key] !== undefined;
+  }
+
+  private problem(key: string, message: string): undefined {
+    this.issues.push({ path: key, message });
+    return undefined;
+  }
+
+  /** A positive whole number that identifies a run. */
+  runId(key = 'runId'): number {
+    if (!this.has(key)) return this.problem(key, 'is required: the id of a run (a positive whole number)') ?? 0;
+    const v = this.object[key];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) {
+      return this.problem(key, `must be a positive whole number, not ${describeValue(v)}`) ?? 0;
+    }
+    return v;
+  }
+
+  /** A string of at most `max` characters; `nonBlank` also rejects empty or all-blank text. */
+  text(key: string, opts: { max: number; required: boolean; nonBlank?: boolean }): string | undefined {
+    if (!this.has(key)) return opts.required ? this.problem(key, 'is required (text)') : undefined;
+    const v = this.object[key];
+    if (typeof v !== 'string') return this.problem(key, `must be text, not ${describeValue(v)}`);
+    if (v.length > opts.max) return this.problem(key, `must be at most ${opts.max} characters long (it has ${v.length})`);
+    if (opts.nonBlank && v.trim() === '') return this.problem(key, 'must not be empty');
+    return v;
+  }
+
+  /** An array of at most `maxItems` strings of at most `maxLength` characters each. */
+  textList(key: string, maxItems: number, maxLength: number): string[] {
+    if (!this.has(key)) return this.problem(key, 'is required (a list of text)') ?? [];
+    const v = this.object[key];
+    if (!Array.isArray(v)) return this.problem(key, `must be a list of text, not ${describeValue(v)}`) ?? [];
+    if (v.length > maxItems) return this.problem(key, `must have at most ${maxItems} entries (it has ${v.length})`) ?? [];
+    const out: string[] = [];
+    v.forEach((item: unknown, i) => {
+      if (typeof item !== 'string') this.problem(`${key}[${i}]`, `must be text, not ${describeValue(item)}`);
+      else if (item.length > maxLength) this.problem(`${key}[${i}]`, `must be at most ${maxLength} characters long (it has ${item.length})`);
+      else out.push(item);
+    });
+    return out;
+  }
+
+  /** A whole number in [min, max], or undefined when absent. */
+  optionalInteger(key: string, min: number, max: number): number | undefined {
+    if (!this.has(key)) return undefined;
+    const v = this.object[key];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
+      return this.problem(key, `must be a whole number from ${min} to ${max}, not ${describeValue(v)}`);
+    }
+    return v;
+  }
+
+  /** One of `values`, or undefined when absent. */
+  optionalChoice<T extends string>(key: string, values: readonly T[]): T | undefined {
+    if (!this.has(key)) return undefined;
+    const v = this.object[key];
+    if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) {
+      return this.problem(key, `must be one of ${values.join(', ')}, not ${describeValue(v)}`);
+    }
+    return v as T;
+  }
+
+  /** The raw value of a required field whose content another validator checks. */
+  raw(key: string, what: string): unknown {
+    if (!this.has(key)) return this.problem(key, `is required (${what})`);
+    return this.object[key];
+  }
+
+  done<T>(value: T): Checked<T> {
+    return this.issues.length ? { ok: false, issues: this.issues } : { ok: true, value };
+  }
+}
+
+const validators: { [M in LabMethod]: (payload: unknown) => Checked<Request<M>> } = {
+  startRun(payload) {
+    const f = new Fields(payload, ['config', 'name'], 'the request');
+    const name = f.text('name', { max: limits.name, required: false });
+    const input = f.raw('config', 'an experiment config');
+    if (input === undefined) return f.done(null as never);
+    const parsed = parseConfig(input);
+    if (!parsed.ok) {
+      for (const issue of parsed.issues) f.issues.push({ path: issue.path ? `config.${issue.path}` : 'config', message: issue.message });
+      return f.done(null as never);
+    }
+    return f.done(name === undefined ? { config: parsed.config } : { config: parsed.config, name });
+  },
+  cancelRun: (payload) => runIdOnly(payload),
+  getRun: (payload) => runIdOnly(payload),
+  deleteRun: (payload) => runIdOnly(payload),
+  listRuns(payload) {
+    // An absent filter lists every run.
+    const f = new Fields(payload ?? {}, ['status', 'search', 'limit'], 'the run filter');
+    const filter: RunFilter = {};
+    const status = f.optionalChoice<RunStatus>('status', runStatuses);
+    const search = f.text('search', { max: limits.search, required: false });
+    const limit = f.optionalInteger('limit', 1, limits.listLimit);
+    if (status !== undefined) filter.status = status;
+    if (search !== undefined) filter.search = search;
+    if (limit !== undefined) filter.limit = limit;
+    return f.done(filter);
+  },
+  renameRun(payload) {
+    const f = new Fields(payload, ['runId', 'name'], 'the request');
+    const runId = f.runId();
+    const name = f.text('name', { max: limits.name, required: true, nonBlank: true }) ?? '';
+    return f.done({ runId, name });
+  },
+  setRunTags(payload) {
+    const f = new Fields(payload, ['runId', 'tags'], 'the request');
+    const runId = f.runId();
+    const tags = f.textList('tags', limits.tags, limits.tag);
+    return f.done({ runId, tags });
+  },
+  setRunNotes(payload) {
+    const f = new Fields(payload, ['runId', 'notes'], 'the request');
+    const runId = f.runId();
+    const notes = f.text('notes', { max: limits.notes, required: true }) ?? '';
+    return f.done({ runId, notes });
+  },
+};
+
+function runIdOnly(payload: unknown): Checked<{ runId: number }> {
+  const f = new Fields(payload, ['runId'], 'the request');
+  const runId = f.runId();
+  return f.done({ runId });
+}
+
+/** Checks the payload of a call to `method`; the checked request holds only validated fields. */
+export function validateLabRequest<M extends LabMethod>(method: M, payload: unknown): Checked<Request<M>> {
+  return (validators[method] as (p: unknown) => Checked<Request<M>>)(payload);
+}
+
+/** One line naming every offending field, e.g. `invalid getRun request: runId: must be ...`. */
+export function issuesMessage(method: string, issues: readonly LabIssue[]): string {
+  const parts = issues.map((i) => (i.path === '(request)' ? i.message : `${i.path}: ${i.message}`));
+  return `invalid ${method} request: ${parts.join('; ')}`;
+}
