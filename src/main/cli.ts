@@ -13,7 +13,8 @@ import { LabService } from './service';
 import { defaultDatabasePath, openDatabase } from './store/database';
 import { RunStore } from './store/runs';
 import { writeRunCsv } from './export/csv';
-import { writeRunPng } from './export/png';
+import { writeChartPng, writeRunPng } from './export/png';
+import { lossOption, peakByEpochOption } from '../shared/charts';
 
 const usage = `Frequency Lab command line
 
@@ -26,7 +27,10 @@ const usage = `Frequency Lab command line
   npm run lab -- list [--status S] [--search TEXT]
   npm run lab -- show RUN
   npm run lab -- export RUN --csv DIR           tidy CSV: metrics, LFR and RDF per epoch/layer/k
-  npm run lab -- export RUN --png FILE [--epoch E]   RDF per layer at the last analysed epoch
+  npm run lab -- export RUN --png FILE [--figure rdf|peaks|loss] [--epoch E]
+                                                rdf: RDF per layer at the last analysed epoch (or E);
+                                                peaks: RDF peak 1/delta per layer against epoch;
+                                                loss: training loss and accuracy against epoch
   npm run lab -- analyse --data KIND [options]  LFR/RDF of a data set's own target (no training)
       --data sin --m 2 [--n 1000]               y = sin(m pi x) on [-1, 1]
       --data cos-sum --frequencies 3,5          y = cos(3x) + cos(5x)
@@ -65,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
       csv: { type: 'string' },
       png: { type: 'string' },
       epoch: { type: 'string' },
+      figure: { type: 'string' },
       data: { type: 'string' },
       dir: { type: 'string' },
       files: { type: 'string' },
@@ -139,9 +144,13 @@ async function main(argv: string[]): Promise<number> {
       if (!values.csv && !values.png) throw new Error('export needs --csv DIR and/or --png FILE');
       if (values.csv) for (const f of await writeRunCsv(run, path.resolve(values.csv))) console.log(`wrote ${f}`);
       if (values.png) {
-        const epoch = values.epoch === undefined ? undefined : Number(values.epoch);
-        await writeRunPng(run, path.resolve(values.png), epoch);
-        console.log(`wrote ${path.resolve(values.png)}`);
+        const file = path.resolve(values.png);
+        const figure = values.figure ?? 'rdf';
+        if (figure === 'rdf') await writeRunPng(run, file, values.epoch === undefined ? undefined : Number(values.epoch));
+        else if (figure === 'peaks') await writeChartPng(peakByEpochOption(run), file);
+        else if (figure === 'loss') await writeChartPng(lossOption([run]), file);
+        else throw new Error(`--figure must be rdf, peaks or loss, got "${figure}"`);
+        console.log(`wrote ${file}`);
       }
       return 0;
     }

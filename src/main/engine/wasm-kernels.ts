@@ -28,6 +28,16 @@ function patchMatMulKernel(kernelName: string): void {
     const transposeA = Boolean(attrs?.transposeA);
     const transposeB = Boolean(attrs?.transposeB);
     if (!transposeA && !transposeB) return original.kernelFunc(args);
+    // Check here, with the caller's shapes and flags: after the explicit transpose the original
+    // kernel would report the transposed shapes with both flags false.
+    const innerA = a.shape[a.shape.length - (transposeA ? 2 : 1)];
+    const innerB = b.shape[b.shape.length - (transposeB ? 1 : 2)];
+    if (innerA !== innerB) {
+      throw new Error(
+        `Error in matMul: inner shapes (${innerA}) and (${innerB}) of Tensors with shapes ${a.shape} and ${b.shape} ` +
+          `and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
+      );
+    }
     const explicit = (x: TensorInfo) =>
       transpose.kernelFunc({ inputs: { x }, backend, attrs: { perm: swapLastTwo(x.shape.length) } }) as TensorInfo;
     const aReady = transposeA ? explicit(a) : a;

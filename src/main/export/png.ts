@@ -213,7 +213,16 @@ export async function writeRunPng(
   const epochs = analysedEpochs(run);
   const at = epoch ?? epochs[epochs.length - 1];
   if (at === undefined) throw new Error(`run ${run.id} has no frequency analysis to draw`);
-  const png = renderChartPng(rdfByLayerOption(run, at), size);
+  return writeChartPng(rdfByLayerOption(run, at), file, size);
+}
+
+/** Renders any chart option to a PNG file (folders created); returns the path. */
+export async function writeChartPng(
+  option: EChartsOption,
+  file: string,
+  size: PngOptions = { width: 900, height: 560, pixelRatio: 2 },
+): Promise<string> {
+  const png = renderChartPng(option, size);
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, png);
   return file;

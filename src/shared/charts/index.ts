@@ -14,3 +14,5 @@ export {
   deltaGridText,
   epochText,
 } from './labels';
+export { peakByEpochOption } from './peak-by-epoch';
+export type { PeakByEpochOptions } from './peak-by-epoch';

@@ -1,0 +1,317 @@
+// The IPC door: every payload is validated in main before it reaches the service, bad ones come
+// back as { ok: false, error } naming the field, nothing throws across IPC; valid calls reach a
+// real LabService on a temporary database. 'electron' is the stand-in of test/setup.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ipcMain } from 'electron';
+import type Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { LabApi, RunEventMessage } from '../../src/shared/api';
+import { labMethods, type LabCallResult } from '../../src/shared/bridge';
+import type { ExperimentConfigInput } from '../../src/shared/config';
+import { presets } from '../../src/shared/presets';
+import { createEventForwarder, handleLabCall, registerLabIpc } from '../../src/main/ipc';
+import { limits } from '../../src/main/ipc-validate';
+import { LabService } from '../../src/main/service';
+import { openDatabase } from '../../src/main/store/database';
+import { RunStore } from '../../src/main/store/runs';
+
+/** A run small enough to train in a second: sin(pi x) on 64 points, one tiny hidden layer. */
+const tinyConfig: ExperimentConfigInput = {
+  name: 'tiny sine',
+  seed: 7,
+  data: { kind: 'synthetic', target: { kind: 'sin', m: 1 }, trainSize: 64 },
+  model: { kind: 'mlp', hidden: [8], activation: 'tanh' },
+  training: {
+    optimiser: { kind: 'adam' },
+    schedule: [{ fromEpoch: 1, rate: 1e-2 }],
+    batchSize: 16,
+    stop: { maxEpochs: 3 },
+  },
+  analysis: {
+    layers: [1],
+    epochs: { at: [0] },
+    samples: 32,
+    deltaGrid: { kind: 'log-k', kMin: 0.1, kMax: 100, count: 8 },
+  },
+  backend: 'cpu',
+};
+
+let dir: string;
+let db: Database.Database;
+let store: RunStore;
+let service: LabService;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'freqlab-ipc-'));
+  db = openDatabase(path.join(dir, 'runs.db'));
+  store = new RunStore(db);
+  service = new LabService(store, { baseDir: dir });
+});
+
+afterEach(async () => {
+  await service.shutdown();
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** The error of a failed call (fails the test when the call succeeded). */
+function errorOf(result: LabCallResult): { message: string; issues?: { path: string; message: string }[] } {
+  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value)}`);
+  return result.error;
+}
+
+/** A stored run that has ended (so it can be renamed, tagged and deleted). */
+function endedRun(name = 'stored run'): number {
+  const id = store.createRun(presets['mnist-fc-quick'], name);
+  store.finishRun(id, { status: 'cancelled', message: 'ended for the test' });
+  return id;
+}
+
+describe('handleLabCall: valid calls', () => {
+  it('lists no runs on an empty database', async () => {
+    expect(await handleLabCall(service, 'listRuns', {})).toEqual({ ok: true, value: [] });
+    expect(await handleLabCall(service, 'listRuns', undefined)).toEqual({ ok: true, value: [] });
+  });
+
+  it('reads, renames, tags, annotates, filters and deletes a stored run', async () => {
+    const id = endedRun();
+    expect(await handleLabCall(service, 'renameRun', { runId: id, name: 'renamed' })).toEqual({ ok: true, value: undefined });
+    expect(await handleLabCall(service, 'setRunTags', { runId: id, tags: ['baseline', 'mnist'] })).toEqual({ ok: true, value: undefined });
+    expect(await handleLabCall(service, 'setRunNotes', { runId: id, notes: 'first try' })).toEqual({ ok: true, value: undefined });
+    const got = await handleLabCall(service, 'getRun', { runId: id });
+    expect(got.ok).toBe(true);
+    if (got.ok) {
+      expect(got.value).toMatchObject({ id, name: 'renamed', tags: ['baseline', 'mnist'], notes: 'first try', status: 'cancelled' });
+    }
+    const listed = await handleLabCall(service, 'listRuns', { status: 'cancelled', search: 'baseline', limit: 10 });
+    expect(listed.ok && (listed.value as { id: number }[]).map((r) => r.id)).toEqual([id]);
+    expect(await handleLabCall(service, 'listRuns', { status: 'completed' })).toEqual({ ok: true, value: [] });
+    expect(await handleLabCall(service, 'deleteRun', { runId: id })).toEqual({ ok: true, value: undefined });
+    expect(await handleLabCall(service, 'listRuns', {})).toEqual({ ok: true, value: [] });
+  });
+
+  it('starts a run from a validated config, and cancels it', async () => {
+    const events: RunEventMessage[] = [];
+    service.events.on('run', (m) => events.push(m));
+    const started = await handleLabCall(service, 'startRun', { config: tinyConfig, name: 'from ipc' });
+    expect(started.ok).toBe(true);
+    const { runId } = (started as { ok: true; value: { runId: number } }).value;
+    expect(runId).toBeGreaterThan(0);
+    expect(events[0]).toEqual({ runId, kind: 'queued' });
+    expect(await handleLabCall(service, 'cancelRun', { runId })).toEqual({ ok: true, value: undefined });
+    const outcome = await service.whenFinished(runId);
+    expect(['cancelled', 'completed']).toContain(outcome.status);
+    const run = store.getRun(runId);
+    expect(run).toMatchObject({ name: 'from ipc', status: outcome.status });
+    expect(run?.config.backend).toBe('cpu');
+  });
+});
+
+describe('handleLabCall: bad payloads come back as errors naming the field', () => {
+  it('refuses unknown methods, including inherited property names', async () => {
+    for (const method of ['deleteEverything', 'constructor', '__proto__', 'toString', '', 42, null, undefined]) {
+      const error = errorOf(await handleLabCall(service, method, {}));
+      expect(error.message).toMatch(/unknown lab method/);
+    }
+  });
+
+  it('refuses a missing runId', async () => {
+    for (const method of ['getRun', 'cancelRun', 'deleteRun'] as const) {
+      const error = errorOf(await handleLabCall(service, method, {}));
+      expect(error.message).toContain('runId');
+      expect(error.issues).toEqual([{ path: 'runId', message: expect.stringContaining('required') }]);
+    }
+  });
+
+  it('refuses a runId that is not a positive whole number', async () => {
+    const bad: unknown[] = ['3', -1, 0, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 60, null, true, [1], { id: 1 }];
+    for (const runId of bad) {
+      const error = errorOf(await handleLabCall(service, 'getRun', { runId }));
+      expect(error.message).toMatch(/^invalid getRun request: runId: must be a positive whole number/);
+      expect(error.issues?.[0]?.path).toBe('runId');
+    }
+    expect(errorOf(await handleLabCall(service, 'getRun', { runId: '3' })).message).toContain('the text "3"');
+  });
+
+  it('refuses a payload that is not a plain object', async () => {
+    for (const payload of [null, undefined, 'runId=1', 7, [1, 2], new Date()]) {
+      const error = errorOf(await handleLabCall(service, 'getRun', payload));
+      expect(error.message).toMatch(/invalid getRun request: the request must be an? (plain )?object/);
+    }
+    expect(errorOf(await handleLabCall(service, 'listRuns', 'all')).message).toMatch(/the run filter must be an object/);
+  });
+
+  it('refuses unknown fields', async () => {
+    const error = errorOf(await handleLabCall(service, 'getRun', { runId: 1, sql: 'DROP TABLE runs' }));
+    expect(error.issues).toEqual([{ path: 'sql', message: expect.stringContaining('unknown field') }]);
+    expect(error.message).toContain('sql');
+  });
+
+  it('refuses names that are too long, blank or not text', async () => {
+    const id = endedRun();
+    const huge = 'x'.repeat(limits.name + 1);
+    const tooLong = errorOf(await handleLabCall(service, 'renameRun', { runId: id, name: huge }));
+    expect(tooLong.message).toContain(`name: must be at most ${limits.name} characters long (it has ${limits.name + 1})`);
+    expect(tooLong.message.length).toBeLessThan(300); // the huge value itself is not echoed
+    expect(errorOf(await handleLabCall(service, 'renameRun', { runId: id, name: '   ' })).message).toContain('name: must not be empty');
+    expect(errorOf(await handleLabCall(service, 'renameRun', { runId: id, name: 12 })).message).toContain('name: must be text');
+    expect(errorOf(await handleLabCall(service, 'renameRun', { runId: id })).message).toContain('name: is required');
+    expect(errorOf(await handleLabCall(service, 'startRun', { config: tinyConfig, name: huge })).message).toContain('name: must be at most');
+    expect(store.getRun(id)?.name).toBe('stored run');
+    expect(store.listRuns()).toHaveLength(1); // the refused startRun stored nothing
+  });
+
+  it('reports every offending field of one request', async () => {
+    const error = errorOf(await handleLabCall(service, 'renameRun', { runId: 'one', name: 5 }));
+    expect(error.issues?.map((i) => i.path)).toEqual(['runId', 'name']);
+    expect(error.message).toMatch(/runId: .*; name: /);
+  });
+
+  it('refuses tags that are not a short list of short texts', async () => {
+    const id = endedRun();
+    expect(errorOf(await handleLabCall(service, 'setRunTags', { runId: id, tags: 'a,b' })).message).toContain('tags: must be a list of text');
+    expect(errorOf(await handleLabCall(service, 'setRunTags', { runId: id, tags: ['ok', 3] })).message).toContain('tags[1]: must be text');
+    const longTag = 't'.repeat(limits.tag + 1);
+    expect(errorOf(await handleLabCall(service, 'setRunTags', { runId: id, tags: [longTag] })).message).toContain(
+      `tags[0]: must be at most ${limits.tag} characters`,
+    );
+    const many = Array.from({ length: limits.tags + 1 }, (_, i) => `t${i}`);
+    expect(errorOf(await handleLabCall(service, 'setRunTags', { runId: id, tags: many })).message).toContain(
+      `tags: must have at most ${limits.tags} entries`,
+    );
+    expect(store.getRun(id)?.tags).toEqual([]);
+  });
+
+  it('refuses notes that are too long or not text', async () => {
+    const id = endedRun();
+    const notes = 'n'.repeat(limits.notes + 1);
+    expect(errorOf(await handleLabCall(service, 'setRunNotes', { runId: id, notes })).message).toContain('notes: must be at most');
+    expect(errorOf(await handleLabCall(service, 'setRunNotes', { runId: id, notes: null })).message).toContain('notes: must be text');
+  });
+
+  it('refuses run filters with fields of the wrong type', async () => {
+    expect(errorOf(await handleLabCall(service, 'listRuns', { status: 'bogus' })).message).toContain('status: must be one of queued, running');
+    expect(errorOf(await handleLabCall(service, 'listRuns', { limit: 0 })).message).toContain('limit: must be a whole number from 1');
+    expect(errorOf(await handleLabCall(service, 'listRuns', { limit: '10' })).message).toContain('limit');
+    expect(errorOf(await handleLabCall(service, 'listRuns', { search: { $ne: '' } })).message).toContain('search: must be text');
+    expect(errorOf(await handleLabCall(service, 'listRuns', { order: 'id' })).message).toContain('order: unknown field');
+  });
+
+  it('refuses an invalid config with one message per field, under config.*', async () => {
+    const config = {
+      ...tinyConfig,
+      seed: 'seven',
+      training: { ...tinyConfig.training, batchSize: -16 },
+      colour: 'blue',
+    };
+    const error = errorOf(await handleLabCall(service, 'startRun', { config }));
+    const paths = error.issues?.map((i) => i.path) ?? [];
+    expect(paths).toEqual(expect.arrayContaining(['config.seed', 'config.training.batchSize', 'config.colour']));
+    expect(error.message).toMatch(/^invalid startRun request: /);
+    expect(error.message).toContain('config.seed: ');
+    expect(error.message).toContain('config.training.batchSize: ');
+    expect(error.message).toContain('config.colour: unknown field');
+    expect(store.listRuns()).toEqual([]);
+  });
+
+  it('refuses a config that breaks a rule between fields, naming the field', async () => {
+    const config = { ...tinyConfig, analysis: { ...tinyConfig.analysis, samples: 500 } };
+    const error = errorOf(await handleLabCall(service, 'startRun', { config }));
+    expect(error.issues).toEqual([{ path: 'config.analysis.samples', message: expect.stringContaining('larger than the training data') }]);
+  });
+
+  it('refuses a startRun without a config', async () => {
+    const error = errorOf(await handleLabCall(service, 'startRun', { name: 'no config' }));
+    expect(error.issues).toEqual([{ path: 'config', message: expect.stringContaining('required') }]);
+    expect(errorOf(await handleLabCall(service, 'startRun', { config: 'mnist' })).message).toContain('config');
+  });
+
+  it('turns errors of the service into error results', async () => {
+    expect(errorOf(await handleLabCall(service, 'getRun', { runId: 99 })).message).toBe('run 99 does not exist');
+    expect(errorOf(await handleLabCall(service, 'renameRun', { runId: 99, name: 'x' })).message).toBe('run 99 does not exist');
+    expect(errorOf(await handleLabCall(service, 'deleteRun', { runId: 99 })).message).toMatch(/run 99 does not exist/);
+  });
+
+  it('never rejects, whatever the service throws', async () => {
+    const throwing = {
+      getRun: () => {
+        throw 'a string, not an Error';
+      },
+      listRuns: () => Promise.reject(new TypeError('boom')),
+    } as unknown as LabApi;
+    expect(await handleLabCall(throwing, 'getRun', { runId: 1 })).toEqual({ ok: false, error: { message: 'a string, not an Error' } });
+    expect(await handleLabCall(throwing, 'listRuns', {})).toEqual({ ok: false, error: { message: 'boom' } });
+  });
+});
+
+describe('registerLabIpc', () => {
+  const appUrl = 'file:///app/out/renderer/index.html';
+  const isAppUrl = (url: string) => url === appUrl;
+
+  function registered(): Map<string, (event: unknown, payload: unknown) => unknown> {
+    const handle = vi.mocked(ipcMain.handle);
+    return new Map(handle.mock.calls.map(([channel, fn]) => [channel, fn as (event: unknown, payload: unknown) => unknown]));
+  }
+
+  beforeEach(() => {
+    vi.mocked(ipcMain.handle).mockClear();
+    vi.mocked(ipcMain.removeHandler).mockClear();
+  });
+
+  it('handles lab:<method> for every LabApi method, answers only the app, pushes events and unregisters', async () => {
+    const send = vi.fn();
+    const contents = { send, isDestroyed: () => false };
+    const dispose = registerLabIpc(service, { target: () => contents as never, isAppUrl });
+    const handlers = registered();
+    expect([...handlers.keys()].sort()).toEqual(labMethods.map((m) => `lab:${m}`).sort());
+
+    const list = handlers.get('lab:listRuns')!;
+    expect(await list({ senderFrame: { url: appUrl } }, {})).toEqual({ ok: true, value: [] });
+    const refused = (await list({ senderFrame: { url: 'https://example.com/' } }, {})) as LabCallResult;
+    expect(errorOf(refused).message).toMatch(/only answered for the app's own pages/);
+    expect(errorOf((await list({ senderFrame: null }, {})) as LabCallResult).message).toMatch(/unknown frame/);
+    expect(errorOf((await handlers.get('lab:getRun')!({ senderFrame: { url: appUrl } }, { runId: -4 })) as LabCallResult).message).toContain('runId');
+
+    const message: RunEventMessage = { runId: 5, kind: 'queued' };
+    service.events.emit('run', message);
+    expect(send).toHaveBeenCalledWith('lab:event', message);
+
+    dispose();
+    expect(vi.mocked(ipcMain.removeHandler).mock.calls.map(([c]) => c).sort()).toEqual([...handlers.keys()].sort());
+    service.events.emit('run', { runId: 6, kind: 'queued' });
+    expect(send).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not push to a destroyed window', () => {
+    const send = vi.fn();
+    const dispose = registerLabIpc(service, { target: () => ({ send, isDestroyed: () => true }) as never, isAppUrl });
+    service.events.emit('run', { runId: 1, kind: 'queued' });
+    expect(send).not.toHaveBeenCalled();
+    dispose();
+  });
+});
+
+describe('createEventForwarder', () => {
+  it('forwards every event but thins out batch progress per run', () => {
+    let t = 0;
+    const sent: RunEventMessage[] = [];
+    const forward = createEventForwarder((m) => sent.push(m), { batchIntervalMs: 100, now: () => t });
+    const batch = (runId: number, b: number): RunEventMessage => ({ runId, kind: 'engine', event: { type: 'batch', epoch: 1, batch: b, batches: 10 } });
+    forward(batch(1, 1));
+    forward(batch(1, 2)); // too soon after batch 1 of run 1
+    forward(batch(2, 1)); // another run
+    t = 150;
+    forward(batch(1, 3));
+    forward({ runId: 1, kind: 'engine', event: { type: 'log', message: 'hello' } });
+    forward({ runId: 1, kind: 'finished', outcome: { status: 'completed', message: 'done' } });
+    expect(sent.map((m) => (m.kind === 'engine' && m.event.type === 'batch' ? `${m.runId}:${m.event.batch}` : m.kind))).toEqual([
+      '1:1',
+      '2:1',
+      '1:3',
+      'engine',
+      'finished',
+    ]);
+  });
+});
