@@ -27,8 +27,42 @@ function devContentSecurityPolicy(): Plugin {
   };
 }
 
+/**
+ * electron-vite's ESM shim adds `const require = createRequire(import.meta.url)` (and
+ * __filename/__dirname) to every chunk whose code mentions `require(`, even when the chunk
+ * already declares that name at its top level: src/main/engine/backend.ts has its own
+ * `const require = createRequire(import.meta.url)`, and the worker bundle would fail to load
+ * with "Identifier 'require' has already been declared". Within one chunk both bindings are the
+ * same function of the same URL, so the shim's duplicate declaration is dropped.
+ */
+function dropDuplicateCjsShims(): Plugin {
+  const shimLines: Record<string, RegExp> = {
+    require: /^const require = __shims_module__\.createRequire\(import\.meta\.url\);\n/m,
+    __filename: /^const __filename = (?:import\.meta\.filename|__shims_url__\.fileURLToPath\(import\.meta\.url\));\n/m,
+    __dirname: /^const __dirname = (?:import\.meta\.dirname|__shims_path__\.dirname\(__filename\));\n/m,
+  };
+  return {
+    name: 'frequency-lab:drop-duplicate-cjs-shims',
+    apply: 'build',
+    enforce: 'post',
+    renderChunk(code) {
+      let out = code;
+      for (const [name, shim] of Object.entries(shimLines)) {
+        const match = shim.exec(out);
+        if (!match) continue;
+        const rest = out.slice(0, match.index) + out.slice(match.index + match[0].length);
+        // Another top-level declaration of the same name (top-level lines are not indented).
+        const own = new RegExp(`^(?:const|let|var) ${name}\\b|^function ${name}\\b`, 'm');
+        if (own.test(rest)) out = rest;
+      }
+      return out === code ? null : { code: out, map: null };
+    },
+  };
+}
+
 export default defineConfig({
   main: {
+    plugins: [dropDuplicateCjsShims()],
     build: {
       externalizeDeps: {
         // Optional native backends, loaded with require() only when installed.
@@ -62,7 +96,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(root, 'src/renderer'),
-    plugins: [svelte(), devContentSecurityPolicy()],
+    plugins: [svelte({ configFile: false }), devContentSecurityPolicy()],
     build: {
       target: 'es2022',
       rolldownOptions: {

@@ -4,7 +4,7 @@
 // checked fields, or the list of problems, each naming its field.
 import type { LabApi, LabMethod, RunFilter } from '../shared/api';
 import type { LabIssue } from '../shared/bridge';
-import { parseConfig } from '../shared/config';
+import { parseConfig, type ExperimentConfig } from '../shared/config';
 import { runStatuses, type RunStatus } from '../shared/results';
 
 /** Size limits of the free-text fields. */
@@ -144,13 +144,15 @@ const validators: { [M in LabMethod]: (payload: unknown) => Checked<Request<M>> 
     const f = new Fields(payload, ['config', 'name'], 'the request');
     const name = f.text('name', { max: limits.name, required: false });
     const input = f.raw('config', 'an experiment config');
-    if (input === undefined) return f.done(null as never);
-    const parsed = parseConfig(input);
-    if (!parsed.ok) {
-      for (const issue of parsed.issues) f.issues.push({ path: issue.path ? `config.${issue.path}` : 'config', message: issue.message });
-      return f.done(null as never);
+    let config: ExperimentConfig | undefined;
+    if (input !== undefined) {
+      // The config's own schema: one issue per offending field, reported under config.*.
+      const parsed = parseConfig(input);
+      if (parsed.ok) config = parsed.config;
+      else for (const issue of parsed.issues) f.issues.push({ path: issue.path ? `config.${issue.path}` : 'config', message: issue.message });
     }
-    return f.done(name === undefined ? { config: parsed.config } : { config: parsed.config, name });
+    if (!config) return { ok: false, issues: f.issues };
+    return f.done(name === undefined ? { config } : { config, name });
   },
   cancelRun: (payload) => runIdOnly(payload),
   getRun: (payload) => runIdOnly(payload),

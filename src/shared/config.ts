@@ -44,7 +44,63 @@ const syntheticDataSchema = z
     path: ['interval'],
   });
 
-export const dataSchema = z.discriminatedUnion('kind', [idxDataSchema, syntheticDataSchema]);
+/** The standard CIFAR-10 binary archive (cifar-10-binary.tar.gz, 170052171 bytes) and its SHA-256. */
+export const cifar10Archive = {
+  url: 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz',
+  sha256: 'c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd',
+} as const;
+
+/** Records in CIFAR-10's five training batches and in its test batch. */
+export const cifar10Records = { train: 50000, test: 10000 } as const;
+
+/** CIFAR-10, binary version: data_batch_1..5.bin (training) and test_batch.bin in `dir` or in
+ *  `dir/cifar-10-batches-bin` (the layout of the archive). */
+const cifar10DataSchema = z.strictObject({
+  kind: z.literal('cifar10'),
+  /** Folder with the batch files, or the cache folder the archive is downloaded into. */
+  dir: z.string().min(1, 'must name the folder that holds the CIFAR-10 batch files'),
+  /** Which files: the five training batches (50000 images) or the test batch (10000). */
+  files: z.enum(['train', 'test']).default('train'),
+  /** Training samples: a seeded random subset of what the validation split leaves (paper: 40000). */
+  trainSize: z.number().int().positive().default(40000),
+  /** Validation samples, drawn first with the seed and never trained on (paper: 10000). */
+  validationSize: z.number().int().min(0).default(10000),
+  /** When the files are missing: download the archive from `url` into `dir`, check its SHA-256,
+   *  and unpack it. null: never download. */
+  download: z
+    .strictObject({
+      url: z.string().min(1).default(cifar10Archive.url),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 checksum: 64 hexadecimal digits')
+        .default(cifar10Archive.sha256),
+    })
+    .nullable()
+    .default(null),
+});
+
+/** Data a user brings: a file of inputs and a file of targets, CSV (.csv, comma separated, one
+ *  sample a row) or NumPy (.npy: float32, float64, uint8 or int64, C order), chosen by the
+ *  file name's ending. */
+const arraysDataSchema = z.strictObject({
+  kind: z.literal('arrays'),
+  /** Inputs: n rows of d numbers (CSV), or an array of n x d (or n x h x w x c images, .npy). */
+  inputs: z.string().min(1, 'must name the file of inputs (.csv or .npy)'),
+  /** Targets: n rows, one row per input. Regression: the values; classification: one class index (0, 1, ...) per row. */
+  targets: z.string().min(1, 'must name the file of targets (.csv or .npy)'),
+  task: z.enum(['regression', 'classification']).default('regression'),
+  /** Whether the first line of a CSV file is a header to skip. */
+  header: z.boolean().default(false),
+  /** Training samples: a seeded random subset of the rows left after validation; null: all of them. */
+  trainSize: z.number().int().positive().nullable().default(null),
+  /** Validation samples, drawn first with the seed and never trained on. */
+  validationSize: z.number().int().min(0).default(0),
+  /** Height, width and channels of each input as an image (channels last), for convolutional
+   *  models when the inputs are rows; null: taken from a 4-D .npy array, else none. */
+  imageShape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]).nullable().default(null),
+});
+
+export const dataSchema = z.discriminatedUnion('kind', [idxDataSchema, syntheticDataSchema, cifar10DataSchema, arraysDataSchema]);
 
 // ---------------------------------------------------------------------------------------------
 // Model
@@ -66,7 +122,46 @@ const mlpSchema = z.strictObject({
   init: z.enum(initialisers).default('glorot-uniform'),
 });
 
-export const modelSchema = mlpSchema;
+/** ResNet of basic blocks (two 3x3 convolutions with batch normalisation, identity or 1x1
+ *  projection shortcut) for images, then global average pooling and a fully connected head.
+ *  Stem: 3x3 convolution (stride 1, CIFAR style, no max pooling) to widths[0] channels, batch
+ *  normalisation, ReLU. Stage s > 1 starts with a stride-2 block. The paper's variants share one
+ *  head: Resnet18-v keeps the first 5 - v stages (Resnet18-1: all four, the deepest; Resnet18-4:
+ *  only the first, the shallowest). */
+const resnetSchema = z
+  .strictObject({
+    kind: z.literal('resnet'),
+    /** Channels of each residual stage, input side first (ResNet18: 64, 128, 256, 512). */
+    widths: z.array(z.number().int().positive()).min(1, 'needs at least one stage').default([64, 128, 256, 512]),
+    /** Basic blocks in each stage (ResNet18: 2, 2, 2, 2). */
+    blocks: z.array(z.number().int().min(1)).min(1, 'needs at least one stage').default([2, 2, 2, 2]),
+    /** How many stages, from the input side, the network keeps; null: all of them. */
+    stages: z.number().int().min(1).nullable().default(null),
+    /** Widths of the fully connected head's hidden layers (after global average pooling). */
+    hidden: z.array(z.number().int().positive()).default([256, 128]),
+    /** Activation of the head's hidden layers (the convolutional part always uses ReLU). */
+    activation: z.enum(hiddenActivations).default('relu'),
+    output: z.enum(outputActivations).default('softmax'),
+    /** Initialiser of convolution and dense weights (fan-in counts kernel height x width x channels). */
+    init: z.enum(initialisers).default('he-normal'),
+    /** Batch normalisation: running = momentum * running + (1 - momentum) * batch statistic. */
+    batchNorm: z
+      .strictObject({
+        momentum: z.number().min(0).lt(1).default(0.9),
+        epsilon: z.number().positive().default(1e-5),
+      })
+      .default({ momentum: 0.9, epsilon: 1e-5 }),
+  })
+  .refine((m) => m.widths.length === m.blocks.length, {
+    message: 'needs one entry per stage, as many as widths',
+    path: ['blocks'],
+  })
+  .refine((m) => m.stages === null || m.stages <= m.widths.length, {
+    message: 'cannot keep more stages than widths lists',
+    path: ['stages'],
+  });
+
+export const modelSchema = z.discriminatedUnion('kind', [mlpSchema, resnetSchema]);
 
 // ---------------------------------------------------------------------------------------------
 // Training
@@ -117,6 +212,9 @@ const stopSchema = z.strictObject({
 });
 
 const trainingSchema = z.strictObject({
+  /** Training loss whose first crossing is recorded as the run's epochsToThreshold (paper 4.3);
+   *  null: stop.lossBelow. Unlike stop.lossBelow it does not stop the run. */
+  threshold: z.number().positive().finite().nullable().optional(),
   /** `mse`: mean over samples and outputs of the squared error against one-hot / target values
    *  (PyTorch's MSELoss). `cross-entropy`: softmax cross-entropy, needs model.output = softmax. */
   loss: z.enum(['mse', 'cross-entropy']).default('mse'),
@@ -163,11 +261,14 @@ const normalisationSchema = z.discriminatedUnion('kind', [
 ]);
 
 const analysisSchema = z.strictObject({
-  /** Hidden layers to analyse: 1..L from the input, -1..-L from the output, 0 for the input. */
+  /** Hidden layers to analyse: 1..L from the input, -1..-L from the output, 0 for the input.
+   *  Left out: the model's default (analysedLayers): every hidden layer of an mlp; a resnet's
+   *  pooled features, the input of its fully connected head. */
   layers: z
     .array(z.number().int())
     .min(1, 'needs at least one layer')
-    .refine((l) => new Set(l).size === l.length, 'layers must be distinct'),
+    .refine((l) => new Set(l).size === l.length, 'layers must be distinct')
+    .optional(),
   /** Epochs at which to analyse: every `every` epochs (null: never), each of `at`, and the last
    *  epoch of the run when `final` is set. Epoch 0 is before any update. */
   epochs: z.strictObject({
@@ -181,6 +282,17 @@ const analysisSchema = z.strictObject({
   normalisation: normalisationSchema.default({ kind: 'mean-distance', d0: 1 }),
   /** Rows per block of the n x n kernel: memory is blockRows * n floats per block. */
   blockRows: z.number().int().positive().default(256),
+  /** The classic frequency-principle view for 1-D regression data (one input, one output): the
+   *  DFT of target and output on the training grid, and the relative error at the target's peak
+   *  frequencies, at each analysed epoch. Peaks: local maxima of |DFT(target)| (index >= 1) of at
+   *  least `peakFraction` of the largest, at most `maxPeaks` of them. */
+  spectrum: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      peakFraction: z.number().gt(0).max(1).default(0.1),
+      maxPeaks: z.number().int().min(1).max(64).default(8),
+    })
+    .optional(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -215,18 +327,28 @@ export const experimentConfigSchema = z
         message: 'cross-entropy needs model.output = "softmax"',
       });
     }
-    const depth = c.model.hidden.length; // an empty list has its own message
-    c.analysis.layers.forEach((l, i) => {
+    const depth = valid(modelSchema, c.model) ? modelDepth(c.model) : c.model.kind === 'mlp' ? c.model.hidden.length : 0; // an empty list has its own message
+    (c.analysis.layers ?? []).forEach((l, i) => {
       if (depth >= 1 && (l > depth || l < -depth)) {
         ctx.addIssue({
           code: 'custom',
           path: ['analysis', 'layers', i],
-          message: `layer ${l} does not exist: the model has ${depth} hidden layers (use 0..${depth} or -${depth}..-1)`,
+          message:
+            c.model.kind === 'mlp'
+              ? `layer ${l} does not exist: the model has ${depth} hidden layers (use 0..${depth} or -${depth}..-1)`
+              : `layer ${l} does not exist: the model has ${depth} analysable layers (use 0..${depth} or -${depth}..-1; ${resnetLayerHelp(c.model)})`,
         });
       }
     });
-    const trainSizeSchema = c.data.kind === 'idx' ? idxDataSchema.shape.trainSize : syntheticDataSchema.shape.trainSize;
-    if (valid(trainSizeSchema, c.data.trainSize) && c.analysis.samples > c.data.trainSize) {
+    const trainSizeSchema =
+      c.data.kind === 'idx'
+        ? idxDataSchema.shape.trainSize
+        : c.data.kind === 'synthetic'
+          ? syntheticDataSchema.shape.trainSize
+          : c.data.kind === 'cifar10'
+            ? cifar10DataSchema.shape.trainSize
+            : z.number().int().positive();
+    if (c.data.trainSize !== null && valid(trainSizeSchema, c.data.trainSize) && c.analysis.samples > c.data.trainSize) {
       ctx.addIssue({
         code: 'custom',
         path: ['analysis', 'samples'],
@@ -242,6 +364,19 @@ export const experimentConfigSchema = z
           message: `${c.data.trainSize} is more than the ${available} images of the standard ${c.data.files} files`,
         });
       }
+    }
+    if (c.data.kind === 'cifar10') {
+      const available = cifar10Records[c.data.files];
+      if (c.data.trainSize + c.data.validationSize > available) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['data', 'trainSize'],
+          message: `${c.data.trainSize} training + ${c.data.validationSize} validation samples are more than the ${available} images of the CIFAR-10 ${c.data.files} files`,
+        });
+      }
+    }
+    if (c.model.kind === 'resnet' && c.data.kind === 'synthetic') {
+      ctx.addIssue({ code: 'custom', path: ['model', 'kind'], message: 'a resnet needs image data (idx, cifar10, or arrays with an image shape), not 1-D synthetic data' });
     }
     const maxEpochsValid = valid(stopSchema.shape.maxEpochs, c.training.stop.maxEpochs);
     c.analysis.epochs.at.forEach((e, i) => {
@@ -266,6 +401,59 @@ export type DeltaGridConfig = AnalysisConfig['deltaGrid'];
 export type NormalisationConfig = AnalysisConfig['normalisation'];
 export type BackendName = ExperimentConfig['backend'];
 export type HiddenActivation = (typeof hiddenActivations)[number];
+export type MlpConfig = Extract<ModelConfig, { kind: 'mlp' }>;
+export type ResnetConfig = Extract<ModelConfig, { kind: 'resnet' }>;
+export type Cifar10DataConfig = Extract<DataConfig, { kind: 'cifar10' }>;
+export type ArraysDataConfig = Extract<DataConfig, { kind: 'arrays' }>;
+export type SpectrumConfig = NonNullable<AnalysisConfig['spectrum']>;
+
+/** The spectrum settings in force (the documented defaults when left out). */
+export function spectrumSettings(analysis: AnalysisConfig): SpectrumConfig {
+  return analysis.spectrum ?? { enabled: true, peakFraction: 0.1, maxPeaks: 8 };
+}
+
+/** The training loss whose first crossing is the run's epochsToThreshold (null: none). */
+export function lossThreshold(training: TrainingConfig): number | null {
+  return training.threshold ?? training.stop.lossBelow;
+}
+
+/** Residual stages a resnet keeps (the first `stages`, or all). */
+export function keptStages(model: ResnetConfig): number {
+  return model.stages ?? model.widths.length;
+}
+
+/** Basic blocks of the stages a resnet keeps. */
+export function keptBlocks(model: ResnetConfig): number {
+  return model.blocks.slice(0, keptStages(model)).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Number of analysable layers (hidden representations), counted 1..depth from the input side.
+ * mlp: its hidden layers. resnet: 1 = stem, 2..B+1 = the outputs of its B kept residual blocks,
+ * B+2 = the globally pooled features (the input of the fully connected head: the learning
+ * component formed by the last fully connected layers), then the head's hidden layers.
+ */
+export function modelDepth(model: ModelConfig): number {
+  if (model.kind === 'mlp') return model.hidden.length;
+  return 1 + keptBlocks(model) + 1 + model.hidden.length;
+}
+
+/** The layer index of a resnet's pooled features (the head's input), counted from the output. */
+export function resnetHeadInputLayer(model: ResnetConfig): number {
+  return -(model.hidden.length + 1);
+}
+
+/** The layers a run analyses: the configured ones, or the model's default when left out. */
+export function analysedLayers(config: Pick<ExperimentConfig, 'model' | 'analysis'>): number[] {
+  if (config.analysis.layers) return config.analysis.layers;
+  if (config.model.kind === 'mlp') return config.model.hidden.map((_, i) => i + 1);
+  return [resnetHeadInputLayer(config.model)];
+}
+
+function resnetLayerHelp(model: ModelConfig): string {
+  if (model.kind !== 'resnet') return '';
+  return `the head's input is layer ${resnetHeadInputLayer(model)}`;
+}
 
 /** One problem with a config: the dotted path of the field and what was expected. */
 export interface ConfigIssue {

@@ -39,6 +39,11 @@ export interface RunRecord {
   message: string | null;
   tags: string[];
   notes: string;
+  /** The sweep group the run belongs to; absent or null for a single run. */
+  groupId?: number | null;
+  /** First epoch whose mean training loss fell below the threshold (config lossThreshold);
+   *  null when it has not (yet); absent where not recorded. */
+  epochsToThreshold?: number | null;
 }
 
 /** Metrics of one finished training epoch (epoch >= 1). */
@@ -51,6 +56,23 @@ export interface EpochMetrics {
   learningRate: number;
   /** Wall-clock seconds of the epoch's training (analysis excluded). */
   seconds: number;
+  /** Mean loss on the validation set after the epoch (inference mode); absent or null without one. */
+  validationLoss?: number | null;
+  /** Accuracy on the validation set after the epoch (classification with a validation set). */
+  validationAccuracy?: number | null;
+}
+
+/** The frequency-principle view of a 1-D fit at one epoch (shared/spectrum.ts): amplitudes of
+ *  the DFT of target and output on the training grid (sorted by x) at frequency indices
+ *  k = 0..floor(n/2), the target's peak indices and the output's relative error there. */
+export interface OutputSpectrum {
+  epoch: number;
+  targetAmplitude: number[];
+  outputAmplitude: number[];
+  /** Frequency indices k (cycles over the grid) of the target's peaks, ascending. */
+  peaks: number[];
+  /** |H_k - Y_k| / |Y_k| at each peak. */
+  peakErrors: number[];
 }
 
 /** The frequency content of one layer's effective target function at one epoch. */
@@ -79,7 +101,15 @@ export type EngineEvent =
   | { type: 'started'; environment: RunEnvironment; analysisSamples: number; trainSize: number }
   | { type: 'batch'; epoch: number; batch: number; batches: number }
   /** One epoch ended (epoch 0: the initial analysis, no metrics). Stored as one transaction. */
-  | { type: 'epoch'; epoch: number; metrics: EpochMetrics | null; frequencies: LayerFrequency[]; analysisSeconds: number }
+  | {
+      type: 'epoch';
+      epoch: number;
+      metrics: EpochMetrics | null;
+      frequencies: LayerFrequency[];
+      analysisSeconds: number;
+      /** For 1-D regression data at analysed epochs: the DFT view of the fit. */
+      spectrum?: OutputSpectrum | null;
+    }
   | { type: 'log'; message: string };
 
 /** The way a run ended, as the engine reports it. */
@@ -93,4 +123,26 @@ export type EngineOutcome =
 export interface RunDetail extends RunRecord {
   metrics: EpochMetrics[];
   frequencies: LayerFrequency[];
+  /** DFT views by epoch (1-D regression runs); absent where not stored. */
+  spectra?: OutputSpectrum[];
+}
+
+/** A sweep: one experiment run once per value of one setting. */
+export interface GroupRecord {
+  id: number;
+  name: string;
+  createdAt: string;
+  /** The dotted config path that varies, e.g. "model.hidden" or "seed". */
+  varyPath: string;
+  /** The values it takes, in run order. */
+  values: unknown[];
+  /** The config the runs share (before the swept value is set). */
+  baseConfig: ExperimentConfig;
+  /** The group's runs, in the order of `values`. */
+  runIds: number[];
+}
+
+/** A group with its runs and their results. */
+export interface GroupDetail extends GroupRecord {
+  runs: RunDetail[];
 }

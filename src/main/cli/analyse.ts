@@ -45,7 +45,7 @@ function dataFromOptions(values: Values): DataConfig {
 /** Validates data and analysis settings through the one config schema (same messages as a run). */
 function validated(data: DataConfig, values: Values): { data: DataConfig; analysis: AnalysisConfig; seed: number } {
   const norm = str(values.normalisation) ?? (data.kind === 'synthetic' ? 'none' : 'mean-distance');
-  const samples = numberOr(values.samples, Math.min(data.trainSize, 2000));
+  const samples = numberOr(values.samples, Math.min(data.trainSize ?? 2000, 2000));
   const config = validateConfig(
     {
       seed: numberOr(values.seed, 1),

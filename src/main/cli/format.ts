@@ -1,4 +1,6 @@
 // Plain-text formatting of runs for the terminal.
+import { analysedLayers } from '../../shared/config';
+import { dataText, modelText } from '../../shared/describe';
 import type { RunDetail, RunRecord } from '../../shared/results';
 
 /** Seconds as "1h02m", "3m05s" or "12.3s". */
@@ -30,8 +32,8 @@ export function formatRunList(runs: RunRecord[]): string {
       r.id,
       r.status,
       r.name || '-',
-      r.config.data.kind === 'idx' ? `${r.config.data.dir} (${r.config.data.trainSize})` : `synthetic ${r.config.data.target.kind}`,
-      `mlp ${r.config.model.hidden.join('-')} ${r.config.model.activation}`,
+      dataText(r.config.data),
+      modelText(r.config.model),
       r.lastEpoch ?? '-',
       num(r.finalLoss),
       r.environment?.backend ?? '-',
@@ -51,7 +53,7 @@ export function formatRunDetail(run: RunDetail): string {
     `data:     ${JSON.stringify(c.data)}`,
     `model:    ${JSON.stringify(c.model)}`,
     `training: loss ${c.training.loss}, ${c.training.optimiser.kind}, batch ${c.training.batchSize}, schedule ${c.training.schedule.map((s) => `${s.rate}@${s.fromEpoch}`).join(' ')}, stop ${JSON.stringify(c.training.stop)}`,
-    `analysis: layers ${c.analysis.layers.join(',')}, ${c.analysis.samples} samples, normalisation ${JSON.stringify(c.analysis.normalisation)}, grid ${JSON.stringify(c.analysis.deltaGrid)}`,
+    `analysis: layers ${analysedLayers(c).join(',')}${c.analysis.layers ? '' : ' (default)'}, ${c.analysis.samples} samples, normalisation ${JSON.stringify(c.analysis.normalisation)}, grid ${JSON.stringify(c.analysis.deltaGrid)}`,
     '',
   ];
   if (run.metrics.length) {

@@ -1,6 +1,8 @@
 // A dataset in the form the trainer and the frequency analysis use: flat float32 rows.
 import path from 'node:path';
-import type { DataConfig } from '../../../shared/config';
+import type { ArraysDataConfig, Cifar10DataConfig, DataConfig } from '../../../shared/config';
+import { readNumericFile, type NumericArray } from './arrays';
+import { CIFAR_CHANNELS, CIFAR_CLASSES, CIFAR_SIDE, cifarRowsChannelsLast, ensureCifar10, readCifar10 } from './cifar';
 import { createRng, deriveSeed, sampleIndices } from '../random';
 import { DataFileError } from './errors';
 import { IDX_CLASSES, readIdxPair } from './idx';
@@ -19,6 +21,11 @@ export interface Dataset {
   /** Class index per sample; null for regression. */
   labels: Uint8Array | null;
   classes: number | null;
+  /** Height, width and channels when each row is an image stored channels last (row-major
+   *  h x w x c): what convolutional models need. Absent or null: rows are plain vectors. */
+  imageShape?: [number, number, number] | null;
+  /** Held-out samples evaluated after every epoch, never trained on; absent or null: none. */
+  validation?: Dataset | null;
 }
 
 /** The IDX part of the data config. */
@@ -61,7 +68,28 @@ export function subsetDataset(ds: Dataset, indices: ArrayLike<number>): Dataset 
     y: gatherRows(ds.y, ds.outputDim, indices),
     labels: ds.labels === null ? null : Uint8Array.from(indices, (i) => ds.labels![i]),
     classes: ds.classes,
+    imageShape: ds.imageShape ?? null,
   };
+}
+
+/** The seeded validation/training split of `available` samples: `validationSize` drawn first
+ *  (stream 'validation-split'), then `trainSize` (null: all the rest) from what is left (stream
+ *  'train-subset'); both in file order and disjoint. */
+export function splitIndices(
+  available: number,
+  validationSize: number,
+  trainSize: number | null,
+  seed: number,
+): { train: Int32Array; validation: Int32Array } {
+  if (validationSize > available) throw new RangeError(`cannot hold out ${validationSize} of ${available} samples for validation`);
+  const shuffled = sampleIndices(available, available, createRng(deriveSeed(seed, 'validation-split')));
+  const validation = shuffled.slice(0, validationSize).sort();
+  const rest = shuffled.slice(validationSize).sort();
+  const size = trainSize ?? rest.length;
+  if (size > rest.length) throw new RangeError(`cannot draw ${size} training samples from the ${rest.length} left after validation`);
+  const chosen = sampleIndices(rest.length, size, createRng(deriveSeed(seed, 'train-subset')));
+  const train = Int32Array.from(chosen, (i) => rest[i]).sort();
+  return { train, validation };
 }
 
 /** The training subset's indices into the files: seeded, distinct, in file order. */
@@ -99,6 +127,7 @@ async function loadIdxDataset(data: IdxDataConfig, seed: number, baseDir: string
     y: oneHot(labels, IDX_CLASSES),
     labels,
     classes: IDX_CLASSES,
+    imageShape: [pair.rows, pair.cols, 1],
   };
 }
 
@@ -118,7 +147,123 @@ function syntheticDataset(data: SyntheticDataConfig): Dataset {
   };
 }
 
-/** The training data a config describes; relative IDX folders are resolved against `baseDir`. */
-export async function loadDataset(data: DataConfig, seed: number, baseDir = process.cwd()): Promise<Dataset> {
-  return data.kind === 'idx' ? loadIdxDataset(data, seed, baseDir) : syntheticDataset(data);
+/** CIFAR-10 images `indices` as a dataset: channels-last rows in [0, 1], one-hot labels. */
+function cifarSubset(name: string, pixels: Uint8Array, labels: Uint8Array, indices: Int32Array): Dataset {
+  const chosen = Uint8Array.from(indices, (i) => labels[i]);
+  return {
+    name,
+    n: indices.length,
+    inputDim: CIFAR_SIDE * CIFAR_SIDE * CIFAR_CHANNELS,
+    outputDim: CIFAR_CLASSES,
+    x: cifarRowsChannelsLast(pixels, indices),
+    y: oneHot(chosen, CIFAR_CLASSES),
+    labels: chosen,
+    classes: CIFAR_CLASSES,
+    imageShape: [CIFAR_SIDE, CIFAR_SIDE, CIFAR_CHANNELS],
+  };
+}
+
+/** CIFAR-10 (downloaded first when configured and missing), split into training and validation. */
+async function loadCifarDataset(data: Cifar10DataConfig, seed: number, baseDir: string, log?: (m: string) => void): Promise<Dataset> {
+  const dir = path.resolve(baseDir, data.dir);
+  await ensureCifar10(dir, data.files, data.download, log);
+  const raw = await readCifar10(dir, data.files);
+  if (data.trainSize + data.validationSize > raw.n) {
+    throw new DataFileError(
+      raw.files.length === 1 ? raw.files[0] : dir,
+      `${data.trainSize} training + ${data.validationSize} validation samples are more than the ${raw.n} images in the ${data.files} batches`,
+    );
+  }
+  const { train, validation } = splitIndices(raw.n, data.validationSize, data.trainSize, seed);
+  const base = `CIFAR-10 ${data.files}`;
+  const ds = cifarSubset(`${base} (${train.length} of ${raw.n})`, raw.pixels, raw.labels, train);
+  ds.validation = validation.length ? cifarSubset(`${base} validation (${validation.length})`, raw.pixels, raw.labels, validation) : null;
+  return ds;
+}
+
+/** Rows `indices` of a numeric array as float32. */
+function rowsOf(a: NumericArray, indices: Int32Array): Float32Array {
+  const out = new Float32Array(indices.length * a.cols);
+  for (let k = 0; k < indices.length; k++) {
+    const start = indices[k] * a.cols;
+    for (let j = 0; j < a.cols; j++) out[k * a.cols + j] = a.values[start + j];
+  }
+  return out;
+}
+
+/** Inputs and targets from CSV or .npy files, split into training and validation. */
+async function loadArraysDataset(data: ArraysDataConfig, seed: number, baseDir: string): Promise<Dataset> {
+  const inputsFile = path.resolve(baseDir, data.inputs);
+  const targetsFile = path.resolve(baseDir, data.targets);
+  const inputs = await readNumericFile(inputsFile, { header: data.header });
+  const targets = await readNumericFile(targetsFile, { header: data.header });
+  if (inputs.rows !== targets.rows) {
+    throw new DataFileError(targetsFile, `${targets.rows} rows of targets, but ${inputsFile} has ${inputs.rows} rows of inputs: the counts must match`);
+  }
+  if (inputs.rows < 2) throw new DataFileError(inputsFile, `needs at least 2 samples, found ${inputs.rows}`);
+  if (inputs.cols < 1) throw new DataFileError(inputsFile, 'rows have no values');
+  for (const a of [inputs, targets]) {
+    const bad = a.values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new DataFileError(a.file, `value at row ${Math.floor(bad / a.cols) + 1}, column ${(bad % a.cols) + 1} is ${a.values[bad]}: every value must be a finite number`);
+    }
+  }
+  let imageShape: [number, number, number] | null = data.imageShape;
+  if (imageShape === null && inputs.shape.length === 4) imageShape = [inputs.shape[1], inputs.shape[2], inputs.shape[3]];
+  if (imageShape && imageShape[0] * imageShape[1] * imageShape[2] !== inputs.cols) {
+    throw new DataFileError(inputsFile, `image shape ${imageShape.join(' x ')} needs ${imageShape[0] * imageShape[1] * imageShape[2]} values per row, the rows have ${inputs.cols}`);
+  }
+  if (data.validationSize >= inputs.rows) {
+    throw new DataFileError(inputsFile, `validationSize ${data.validationSize} leaves no training samples of the ${inputs.rows} rows`);
+  }
+  if (data.trainSize !== null && data.trainSize + data.validationSize > inputs.rows) {
+    throw new DataFileError(inputsFile, `trainSize ${data.trainSize} + validationSize ${data.validationSize} is more than the ${inputs.rows} rows`);
+  }
+  let labels: Uint8Array | null = null;
+  let classes: number | null = null;
+  if (data.task === 'classification') {
+    if (targets.cols !== 1) {
+      throw new DataFileError(targetsFile, `classification targets must be one class index per row, found ${targets.cols} values per row`);
+    }
+    const bad = targets.values.findIndex((v) => !Number.isInteger(v) || v < 0 || v > 255);
+    if (bad >= 0) {
+      throw new DataFileError(targetsFile, `row ${bad + 1}: class index ${targets.values[bad]} is not a whole number from 0 to 255`);
+    }
+    labels = Uint8Array.from(targets.values);
+    classes = Math.max(2, ...labels.map((l) => l + 1));
+  }
+  const { train, validation } = splitIndices(inputs.rows, data.validationSize, data.trainSize, seed);
+  const base = `${path.basename(inputsFile)} → ${path.basename(targetsFile)}`;
+  const part = (indices: Int32Array, name: string): Dataset => {
+    const partLabels = labels ? Uint8Array.from(indices, (i) => labels![i]) : null;
+    return {
+      name,
+      n: indices.length,
+      inputDim: inputs.cols,
+      outputDim: classes ?? targets.cols,
+      x: rowsOf(inputs, indices),
+      y: partLabels ? oneHot(partLabels, classes!) : rowsOf(targets, indices),
+      labels: partLabels,
+      classes,
+      imageShape,
+    };
+  };
+  const ds = part(train, `${base} (${train.length} of ${inputs.rows})`);
+  ds.validation = validation.length ? part(validation, `${base} validation (${validation.length})`) : null;
+  return ds;
+}
+
+/** The training data a config describes (with its validation set, if any); relative paths are
+ *  resolved against `baseDir`. `log` hears about long steps such as a download. */
+export async function loadDataset(data: DataConfig, seed: number, baseDir = process.cwd(), log?: (message: string) => void): Promise<Dataset> {
+  switch (data.kind) {
+    case 'idx':
+      return loadIdxDataset(data, seed, baseDir);
+    case 'synthetic':
+      return syntheticDataset(data);
+    case 'cifar10':
+      return loadCifarDataset(data, seed, baseDir, log);
+    case 'arrays':
+      return loadArraysDataset(data, seed, baseDir);
+  }
 }

@@ -1,0 +1,225 @@
+// Kernels the tfjs 4.22 wasm backend lacks for training convolutional networks. Of the kernels a
+// ResNet training step needs (Conv2D and its two gradients, FusedBatchNorm and its gradient ops,
+// AvgPool/MaxPool and their gradients, Mean, Relu, Softmax...), only Conv2DBackpropFilter (the
+// gradient of a convolution with respect to its filter) is missing; this file registers it.
+//
+// dW[kh, kw, ci, co] = sum_{n, r, c} x[n, r*sh - padTop + kh, c*sw - padLeft + kw, ci] * dy[n, r, c, co]
+//
+// computed as a matrix product on the wasm heap: the patches of x are laid out (im2col, in
+// JavaScript, zero where the window leaves the image) as a K x M matrix, K = kh*kw*ci rows (the
+// filter's own row-major order) and M = images*outHeight*outWidth columns, and multiplied by dy as
+// an M x co matrix with the backend's own BatchMatMul kernel. Images are processed in chunks so the
+// patch matrix stays below `patchBudget` floats; the chunks' products are summed.
+import {
+  backend_util,
+  getKernel,
+  registerKernel,
+  unregisterKernel,
+  type KernelConfig,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+
+/** The few members of the wasm backend used here. */
+interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+  disposeData(dataId: object): boolean;
+}
+
+/** Largest patch matrix, in floats, built at once (16 Mi floats = 64 MiB). */
+let patchBudget = 16 * 1024 * 1024;
+
+/** Changes the patch budget (tests use a small one to exercise chunking); returns the old value. */
+export function setPatchBudget(floats: number): number {
+  const old = patchBudget;
+  patchBudget = Math.max(1, Math.floor(floats));
+  return old;
+}
+
+const conv2DBackpropFilter: KernelConfig['kernelFunc'] = (args) => {
+  const backend = args.backend as unknown as WasmBackendLike;
+  const x = args.inputs.x as TensorInfo;
+  const dy = args.inputs.dy as TensorInfo;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as {
+    strides: [number, number] | number;
+    pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+    dataFormat: 'NHWC' | 'NCHW';
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    filterShape: [number, number, number, number];
+  };
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(dataFormat),
+  );
+  if (info.dataFormat !== 'channelsLast') {
+    throw new Error('Conv2DBackpropFilter (wasm, Frequency Lab): only the NHWC (channels last) layout is supported');
+  }
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32') throw new Error('Conv2DBackpropFilter (wasm): needs float32 inputs');
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, strideHeight, strideWidth } = info;
+  const { filterHeight, filterWidth, dilationHeight, dilationWidth } = info;
+  const padTop = info.padInfo.top;
+  const padLeft = info.padInfo.left;
+  const K = filterHeight * filterWidth * inChannels;
+  const P = outHeight * outWidth;
+  const perChunk = Math.max(1, Math.min(batchSize, Math.floor(patchBudget / (K * P))));
+  const matMul = getKernel('BatchMatMul', 'wasm');
+  if (!matMul) throw new Error('Conv2DBackpropFilter (wasm): the backend has no BatchMatMul kernel');
+
+  const sum = new Float32Array(K * outChannels);
+  for (let n0 = 0; n0 < batchSize; n0 += perChunk) {
+    const count = Math.min(perChunk, batchSize - n0);
+    const M = count * P;
+    const patches = backend.makeOutput([1, K, M], 'float32');
+    const dyChunk = backend.makeOutput([1, M, outChannels], 'float32');
+    try {
+      // Views of the heap only after every allocation of this step (an allocation may grow the heap).
+      const xv = backend.typedArrayFromHeap(x);
+      const dyv = backend.typedArrayFromHeap(dy);
+      const pv = backend.typedArrayFromHeap(patches);
+      backend.typedArrayFromHeap(dyChunk).set(dyv.subarray(n0 * P * outChannels, (n0 + count) * P * outChannels));
+      for (let kh = 0; kh < filterHeight; kh++) {
+        for (let kw = 0; kw < filterWidth; kw++) {
+          for (let ci = 0; ci < inChannels; ci++) {
+            let o = ((kh * filterWidth + kw) * inChannels + ci) * M;
+            for (let n = n0; n < n0 + count; n++) {
+              const imageBase = n * inHeight;
+              for (let r = 0; r < outHeight; r++) {
+                const ih = r * strideHeight - padTop + kh * dilationHeight;
+                if (ih < 0 || ih >= inHeight) {
+                  pv.fill(0, o, o + outWidth);
+                  o += outWidth;
+                  continue;
+                }
+                const rowBase = (imageBase + ih) * inWidth;
+                for (let c = 0; c < outWidth; c++) {
+                  const iw = c * strideWidth - padLeft + kw * dilationWidth;
+                  pv[o++] = iw < 0 || iw >= inWidth ? 0 : xv[(rowBase + iw) * inChannels + ci];
+                }
+              }
+            }
+          }
+        }
+      }
+      const product = matMul.kernelFunc({
+        inputs: { a: patches, b: dyChunk },
+        backend: args.backend,
+        attrs: { transposeA: false, transposeB: false },
+      }) as TensorInfo;
+      const values = backend.typedArrayFromHeap(product);
+      for (let i = 0; i < sum.length; i++) sum[i] += values[i];
+      backend.disposeData(product.dataId);
+    } finally {
+      backend.disposeData(patches.dataId);
+      backend.disposeData(dyChunk.dataId);
+    }
+  }
+  const out = backend.makeOutput([...filterShape], 'float32');
+  backend.typedArrayFromHeap(out).set(sum);
+  return out;
+};
+
+/**
+ * A faster Conv2DBackpropInput for wasm: the backend's own kernel is a plain loop, about 20 times
+ * slower than its forward Conv2D (XNNPACK). The gradient with respect to the input is itself a
+ * convolution, done here with the backend's forward kernel:
+ *
+ *   dx = conv2d(dilate(dy, stride), rot180(W) with in/out channels swapped, stride 1,
+ *               pad top = kh - 1 - padTop, pad bottom = inHeight - D + kh - 1 - (kh - 1 - padTop))
+ *
+ * where dilate puts stride - 1 zeros between neighbouring values (D = (outHeight - 1) * stride + 1),
+ * and the same along the width. Cases whose padding would be negative use the original kernel.
+ */
+function fastConv2DBackpropInput(original: KernelConfig['kernelFunc']): KernelConfig['kernelFunc'] {
+  return (args) => {
+    const backend = args.backend as unknown as WasmBackendLike;
+    const dy = args.inputs.dy as TensorInfo;
+    const filter = args.inputs.filter as TensorInfo;
+    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs as unknown as {
+      strides: [number, number] | number;
+      pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+      dataFormat: 'NHWC' | 'NCHW';
+      dimRoundingMode?: 'floor' | 'round' | 'ceil';
+      inputShape: [number, number, number, number];
+    };
+    const conv = getKernel('Conv2D', 'wasm');
+    const info = backend_util.computeConv2DInfo(
+      inputShape,
+      filter.shape as [number, number, number, number],
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      backend_util.convertConv2DDataFormat(dataFormat),
+    );
+    const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, strideHeight, strideWidth, filterHeight, filterWidth } = info;
+    const dh = (outHeight - 1) * strideHeight + 1;
+    const dw = (outWidth - 1) * strideWidth + 1;
+    const top = filterHeight - 1 - info.padInfo.top;
+    const left = filterWidth - 1 - info.padInfo.left;
+    const bottom = inHeight - dh + filterHeight - 1 - top;
+    const right = inWidth - dw + filterWidth - 1 - left;
+    if (!conv || info.dataFormat !== 'channelsLast' || dy.dtype !== 'float32' || Math.min(top, left, bottom, right) < 0) {
+      return original(args);
+    }
+    const dilated = strideHeight === 1 && strideWidth === 1 ? null : backend.makeOutput([batchSize, dh, dw, outChannels], 'float32');
+    const flipped = backend.makeOutput([filterHeight, filterWidth, outChannels, inChannels], 'float32');
+    try {
+      const fv = backend.typedArrayFromHeap(filter);
+      const tv = backend.typedArrayFromHeap(flipped);
+      for (let kh = 0; kh < filterHeight; kh++) {
+        for (let kw = 0; kw < filterWidth; kw++) {
+          const src = ((filterHeight - 1 - kh) * filterWidth + (filterWidth - 1 - kw)) * inChannels * outChannels;
+          const dst = (kh * filterWidth + kw) * outChannels * inChannels;
+          for (let ci = 0; ci < inChannels; ci++) {
+            for (let co = 0; co < outChannels; co++) tv[dst + co * inChannels + ci] = fv[src + ci * outChannels + co];
+          }
+        }
+      }
+      if (dilated) {
+        const dv = backend.typedArrayFromHeap(dy);
+        const zv = backend.typedArrayFromHeap(dilated);
+        zv.fill(0);
+        for (let n = 0; n < batchSize; n++) {
+          for (let r = 0; r < outHeight; r++) {
+            for (let c = 0; c < outWidth; c++) {
+              const from = ((n * outHeight + r) * outWidth + c) * outChannels;
+              const to = ((n * dh + r * strideHeight) * dw + c * strideWidth) * outChannels;
+              zv.set(dv.subarray(from, from + outChannels), to);
+            }
+          }
+        }
+      }
+      return conv.kernelFunc({
+        inputs: { x: dilated ?? dy, filter: flipped },
+        backend: args.backend,
+        attrs: { strides: 1, pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dilations: 1, dataFormat: 'NHWC' },
+      }) as TensorInfo;
+    } finally {
+      if (dilated) backend.disposeData(dilated.dataId);
+      backend.disposeData(flipped.dataId);
+    }
+  };
+}
+
+let inputGradientReplaced = false;
+
+/** Registers the missing wasm kernels (and the faster input gradient); safe to call more than
+ *  once and before the backend starts. */
+export function registerWasmConvKernels(): void {
+  if (!getKernel('Conv2DBackpropFilter', 'wasm')) {
+    registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2DBackpropFilter });
+  }
+  const original = getKernel('Conv2DBackpropInput', 'wasm');
+  if (!inputGradientReplaced && original) {
+    unregisterKernel('Conv2DBackpropInput', 'wasm');
+    registerKernel({ ...original, kernelFunc: fastConv2DBackpropInput(original.kernelFunc) });
+    inputGradientReplaced = true;
+  }
+}
