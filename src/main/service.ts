@@ -35,6 +35,8 @@ export class LabService implements LabApi {
   private current: { runId: number; worker: RunningWorker } | null = null;
   private readonly finished = new Map<number, Promise<EngineOutcome>>();
   private readonly waiters = new Map<number, (o: EngineOutcome) => void>();
+  /** Runs stopped because their results could not be written (disk full, read-only file). */
+  private readonly storageErrors = new Map<number, string>();
 
   constructor(
     private readonly store: RunStore,
@@ -139,14 +141,23 @@ export class LabService implements LabApi {
       if (event.type === 'started') this.store.markStarted(runId, event.environment, process.pid);
       if (event.type === 'epoch') this.store.saveEpoch(runId, event.metrics, event.frequencies);
     } catch (e) {
-      // Storage failed (disk full, read-only file): stop the run; what is stored stays intact.
+      // Storage failed (disk full, read-only file): stop the run; what is stored stays intact
+      // (each epoch is one transaction, so the failed one left nothing half-written).
+      const message = `could not store the results of ${event.type === 'epoch' ? `epoch ${event.epoch}` : 'the run start'}: ${(e as Error).message}`;
+      if (!this.storageErrors.has(runId)) this.storageErrors.set(runId, message);
       this.current?.worker.cancel();
-      this.emit({ runId, kind: 'engine', event: { type: 'log', message: `could not store results: ${(e as Error).message}` } });
+      this.emit({ runId, kind: 'engine', event: { type: 'log', message } });
+      return;
     }
     this.emit({ runId, kind: 'engine', event });
   }
 
   private finish(runId: number, outcome: EngineOutcome): void {
+    const storageError = this.storageErrors.get(runId);
+    if (storageError) {
+      this.storageErrors.delete(runId);
+      outcome = { status: 'failed', message: `${storageError}; the run was stopped and every epoch stored before is kept` };
+    }
     try {
       this.store.finishRun(runId, outcome);
     } catch (e) {
