@@ -7,6 +7,7 @@ import { initBackend } from './backend';
 import { analyseDataFrequency } from './data-frequency';
 import { loadDataset } from './data/dataset';
 import { describeEnvironment } from './environment';
+import { injectedFault, triggerFault } from './faults';
 import { trainAndAnalyse } from './train';
 import type { WorkerInput, WorkerMessage } from './worker-protocol';
 
@@ -28,8 +29,12 @@ async function run(): Promise<EngineOutcome> {
     type: 'event',
     event: { type: 'started', environment: describeEnvironment(active), analysisSamples: config.analysis.samples, trainSize: dataset.n },
   });
+  const fault = injectedFault();
   return trainAndAnalyse(config, dataset, {
-    emit: (event) => post({ type: 'event', event }),
+    emit: (event) => {
+      post({ type: 'event', event });
+      if (event.type === 'epoch') triggerFault(fault, event.epoch);
+    },
     cancelled: () => Atomics.load(cancelFlag, 0) === 1,
   });
 }
