@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/main/engine/backend';
 import { analyseLayer } from '../../src/main/engine/frequency';
+import { describeAnalysisImplementation } from '../../src/main/engine/lfr-native';
 import type { AnalysisConfig, BackendName } from '../../src/shared/config';
 import { defaultDeltaGrid } from '../../src/shared/presets';
 import { argValue } from '../lib/args';
@@ -54,13 +55,7 @@ async function main(): Promise<void> {
     layerSeconds.push(perLayer);
     process.stderr.write(`ours n=${n} repeat ${r + 1}/${repeats}: ${seconds[r].toFixed(2)} s\n`);
   }
-  let implementation = 'tfjs ops';
-  try {
-    const native = await import('../../src/main/engine/lfr-native');
-    implementation = native.describeAnalysisImplementation();
-  } catch {
-    // no fast path in this version of the engine
-  }
+  const implementation = ['wasm', 'cpu'].includes(tf.getBackend()) ? describeAnalysisImplementation() : `tfjs ops on the ${tf.getBackend()} backend`;
   tf.dispose([...layers, y]);
   const result = {
     backend: active.backend,

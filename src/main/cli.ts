@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { presetNames } from '../shared/presets';
-import { ConfigError } from '../shared/config';
+import { ConfigError, lossThreshold } from '../shared/config';
 import { buildConfig } from './cli/config-input';
 import { analyseCommand } from './cli/analyse';
 import { doctorReport } from './cli/doctor';
@@ -15,6 +15,8 @@ import { RunStore } from './store/runs';
 import { writeRunCsv } from './export/csv';
 import { writeChartPng, writeRunPng } from './export/png';
 import { lossOption, peakByEpochOption } from '../shared/charts';
+import { formatGroup, groupChartOption, groupFigures, parseSweepValues, runChartOption, runSweep } from './cli/sweep';
+import { table } from './cli/format';
 
 const usage = `Frequency Lab command line
 
@@ -24,13 +26,24 @@ const usage = `Frequency Lab command line
       --set field.path=value                    override one config field (repeatable)
       --backend auto|tensorflow-gpu|tensorflow|wasm|cpu
       --name TEXT                               name of the run
-  npm run lab -- list [--status S] [--search TEXT]
-  npm run lab -- show RUN
+  npm run lab -- sweep --preset NAME --vary PATH --values JSON [options]
+                                                one run per value of one setting, stored as a group
+      --vary model.hidden --values '[[100,100,100],[100,100,100,100]]'
+      --vary depth --values '[3,4,5]'           shorthand: an mlp's hidden layers, all as wide as the first
+      --vary seed --values '[1,2,3]'            (any dotted config path; --set, --backend, --name as for run)
+  npm run lab -- list [--status S] [--search TEXT] [--group G]
+  npm run lab -- groups                         the sweep groups
+  npm run lab -- show RUN | show --group G
   npm run lab -- export RUN --csv DIR           tidy CSV: metrics, LFR and RDF per epoch/layer/k
-  npm run lab -- export RUN --png FILE [--figure rdf|peaks|loss] [--epoch E]
+  npm run lab -- export RUN --png FILE [--figure rdf|peaks|loss|spectrum|peak-errors] [--epoch E]
                                                 rdf: RDF per layer at the last analysed epoch (or E);
                                                 peaks: RDF peak 1/delta per layer against epoch;
-                                                loss: training loss and accuracy against epoch
+                                                loss: training loss and accuracy against epoch;
+                                                spectrum: |DFT| of target and output (1-D data);
+                                                peak-errors: relative error at the target's peaks
+  npm run lab -- export --group G --png FILE [--figure ${groupFigures.join('|')}]
+                                                threshold: epochs to the loss threshold per value;
+                                                the others: mean over runs with a ± std band
   npm run lab -- analyse --data KIND [options]  LFR/RDF of a data set's own target (no training)
       --data sin --m 2 [--n 1000]               y = sin(m pi x) on [-1, 1]
       --data cos-sum --frequencies 3,5          y = cos(3x) + cos(5x)
@@ -44,6 +57,12 @@ Presets: ${presetNames.join(', ')}`;
 function openStore(dbOption: string | undefined): { store: RunStore; file: string } {
   const file = path.resolve(dbOption ?? defaultDatabasePath());
   return { store: new RunStore(openDatabase(file)), file };
+}
+
+function positiveId(arg: string, what: string): number {
+  const id = Number(arg);
+  if (!Number.isInteger(id) || id < 1) throw new Error(`expected a ${what} id (a positive whole number), got "${arg}"`);
+  return id;
 }
 
 function runId(arg: string | undefined): number {
@@ -83,6 +102,9 @@ async function main(argv: string[]): Promise<number> {
       normalisation: { type: 'string' },
       d0: { type: 'string' },
       seed: { type: 'string' },
+      vary: { type: 'string' },
+      values: { type: 'string' },
+      group: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -123,14 +145,46 @@ async function main(argv: string[]): Promise<number> {
       console.log(`see it with: npm run lab -- show ${id}${values.db ? ` --db ${values.db}` : ''}`);
       return outcome.status === 'completed' ? 0 : 1;
     }
+    case 'sweep': {
+      const overrides = [...(values.set ?? [])];
+      if (values.backend) overrides.push(`backend=${values.backend}`);
+      if (values.name) overrides.push(`name=${JSON.stringify(values.name)}`);
+      if (!values.vary) throw new Error('sweep needs --vary PATH (a dotted config path such as model.hidden, seed, or the shorthand depth)');
+      const swept = parseSweepValues(values.values);
+      const config = buildConfig({ preset: values.preset, configFile: values.config, overrides });
+      const { store, file } = openStore(values.db);
+      const service = new LabService(store, { baseDir: process.cwd() });
+      console.log(`stored in ${file}`);
+      return runSweep(service, { config, vary: { path: values.vary, values: swept }, name: config.name || values.preset }, values.db ? ` --db ${values.db}` : '');
+    }
+    case 'groups': {
+      const { store } = openStore(values.db);
+      const groups = store.listGroups();
+      console.log(
+        groups.length === 0
+          ? 'no sweep groups stored yet'
+          : table(
+              ['group', 'name', 'varies', 'values', 'runs', 'created'],
+              groups.map((g) => [g.id, g.name, g.varyPath, g.values.map((v) => JSON.stringify(v)).join(' '), g.runIds.join(','), g.createdAt.replace('T', ' ').slice(0, 19)]),
+            ),
+      );
+      return 0;
+    }
     case 'list': {
       const { store } = openStore(values.db);
-      const runs = store.listRuns({ status: values.status as never, search: values.search });
+      const groupId = values.group === undefined ? undefined : positiveId(values.group, 'group');
+      if (groupId !== undefined && !store.getGroup(groupId)) throw new Error(`group ${groupId} does not exist`);
+      const runs = store.listRuns({ status: values.status as never, search: values.search, groupId });
       console.log(formatRunList(runs));
       return 0;
     }
     case 'show': {
       const { store } = openStore(values.db);
+      if (values.group !== undefined) {
+        const service = new LabService(store, { baseDir: process.cwd() });
+        console.log(formatGroup(await service.getGroup({ groupId: positiveId(values.group, 'group') })));
+        return 0;
+      }
       const run = store.getRun(runId(positionals[0]));
       if (!run) throw new Error(`run ${positionals[0]} does not exist`);
       console.log(formatRunDetail(run));
@@ -138,6 +192,16 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'export': {
       const { store } = openStore(values.db);
+      if (values.group !== undefined) {
+        if (!values.png) throw new Error('export --group needs --png FILE');
+        const service = new LabService(store, { baseDir: process.cwd() });
+        const group = await service.getGroup({ groupId: positiveId(values.group, 'group') });
+        const figure = values.figure ?? (group.runs.some((r) => r.epochsToThreshold !== undefined || lossThreshold(r.config.training) !== null) ? 'threshold' : 'loss');
+        const file = path.resolve(values.png);
+        await writeChartPng(groupChartOption(group, figure), file);
+        console.log(`wrote ${file}`);
+        return 0;
+      }
       const id = runId(positionals[0]);
       const run = store.getRun(id);
       if (!run) throw new Error(`run ${id} does not exist`);
@@ -149,7 +213,9 @@ async function main(argv: string[]): Promise<number> {
         if (figure === 'rdf') await writeRunPng(run, file, values.epoch === undefined ? undefined : Number(values.epoch));
         else if (figure === 'peaks') await writeChartPng(peakByEpochOption(run), file);
         else if (figure === 'loss') await writeChartPng(lossOption([run]), file);
-        else throw new Error(`--figure must be rdf, peaks or loss, got "${figure}"`);
+        else if (figure === 'spectrum' || figure === 'peak-errors') {
+          await writeChartPng(runChartOption(run, figure, values.epoch === undefined ? undefined : Number(values.epoch)), file);
+        } else throw new Error(`--figure must be rdf, peaks, loss, spectrum or peak-errors, got "${figure}"`);
         console.log(`wrote ${file}`);
       }
       return 0;

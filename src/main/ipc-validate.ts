@@ -2,7 +2,7 @@
 // untrusted: each request must be a plain object with exactly the documented fields, of the
 // documented types and sizes. A validator either returns a fresh request object built only from
 // checked fields, or the list of problems, each naming its field.
-import type { LabApi, LabMethod, RunFilter } from '../shared/api';
+import type { LabApi, LabMethod, RunFilter, SaveFileRequest } from '../shared/api';
 import type { LabIssue } from '../shared/bridge';
 import { parseConfig, type ExperimentConfig } from '../shared/config';
 import { runStatuses, type RunStatus } from '../shared/results';
@@ -15,7 +15,19 @@ export const limits = {
   tags: 50,
   tag: 64,
   listLimit: 100_000,
+  /** Characters of a saved file's name (no folders). */
+  fileName: 200,
+  /** Characters of a saved file's content (base64 of a PNG, or CSV/SVG text): 64 MiB. */
+  fileData: 64 * 1024 * 1024,
 } as const;
+
+/** The kinds of file the page may save, by extension, and the encoding each travels in. */
+export const savableFiles = {
+  png: { encoding: 'base64', filter: 'PNG image' },
+  svg: { encoding: 'utf8', filter: 'SVG image' },
+  csv: { encoding: 'utf8', filter: 'CSV table' },
+} as const;
+export type SavableExtension = keyof typeof savableFiles;
 
 /** The checked request of a LabApi method, or what is wrong with the payload. */
 export type Checked<T> = { ok: true; value: T } | { ok: false; issues: LabIssue[] };
@@ -204,4 +216,44 @@ export function validateLabRequest<M extends LabMethod>(method: M, payload: unkn
 export function issuesMessage(method: string, issues: readonly LabIssue[]): string {
   const parts = issues.map((i) => (i.path === '(request)' ? i.message : `${i.path}: ${i.message}`));
   return `invalid ${method} request: ${parts.join('; ')}`;
+}
+
+/** The extension of a file name, lower case, or '' when it has none. */
+export function fileExtension(fileName: string): string {
+  const m = /\.([A-Za-z0-9]+)$/.exec(fileName);
+  return m ? m[1].toLowerCase() : '';
+}
+
+/**
+ * Checks a saveFile request: a plain file name (no folder, no control characters, not hidden)
+ * ending in .png, .svg or .csv; the content as base64 for PNG (starting with the PNG signature)
+ * and as UTF-8 text for SVG and CSV; at most limits.fileData characters.
+ */
+export function validateSaveFileRequest(payload: unknown): Checked<SaveFileRequest> {
+  const f = new Fields(payload, ['fileName', 'data', 'encoding'], 'the request');
+  const issues = f.issues;
+  const fileName = f.text('fileName', { max: limits.fileName, required: true, nonBlank: true });
+  const encoding = f.raw('encoding', 'utf8 or base64');
+  const data = f.text('data', { max: limits.fileData, required: true });
+  let extension: SavableExtension | undefined;
+  if (fileName !== undefined) {
+    const ext = fileExtension(fileName);
+    if (/[\\/]/.test(fileName)) issues.push({ path: 'fileName', message: 'must be a file name, not a path (no / or \\)' });
+    else if (/[\u0000-\u001f\u007f]/.test(fileName)) issues.push({ path: 'fileName', message: 'must not contain control characters' });
+    else if (fileName.startsWith('.')) issues.push({ path: 'fileName', message: 'must not start with a dot' });
+    else if (!Object.prototype.hasOwnProperty.call(savableFiles, ext)) {
+      issues.push({ path: 'fileName', message: `must end in ${Object.keys(savableFiles).map((e) => `.${e}`).join(', ')}` });
+    } else extension = ext as SavableExtension;
+  }
+  if (encoding !== undefined && encoding !== 'utf8' && encoding !== 'base64') {
+    issues.push({ path: 'encoding', message: `must be utf8 or base64, not ${describeValue(encoding)}` });
+  } else if (extension && encoding !== undefined && encoding !== savableFiles[extension].encoding) {
+    issues.push({ path: 'encoding', message: `a .${extension} file travels as ${savableFiles[extension].encoding}` });
+  }
+  if (data !== undefined && encoding === 'base64' && extension === 'png') {
+    if (data.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) issues.push({ path: 'data', message: 'must be base64 text' });
+    else if (!data.startsWith('iVBORw0KGgo')) issues.push({ path: 'data', message: 'must be a PNG image (it lacks the PNG signature)' });
+  }
+  if (issues.length || fileName === undefined || data === undefined) return { ok: false, issues };
+  return { ok: true, value: { fileName, data, encoding: encoding as SaveFileRequest['encoding'] } };
 }

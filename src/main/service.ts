@@ -2,9 +2,10 @@
 // they report to the store as it arrives, and answers queries. Every door calls this.
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
-import type { LabApi, RunEventMessage, RunFilter } from '../shared/api';
+import type { LabApi, LabSweepApi, RunEventMessage, RunFilter, SweepRequest } from '../shared/api';
 import { validateConfig, type ExperimentConfig, type ExperimentConfigInput } from '../shared/config';
-import type { EngineEvent, EngineOutcome, RunDetail, RunRecord } from '../shared/results';
+import type { EngineEvent, EngineOutcome, GroupDetail, GroupRecord, RunDetail, RunRecord } from '../shared/results';
+import { sweepConfigs, sweepValueText } from '../shared/sweep';
 import { startRunWorker, type RunningWorker } from './engine/run-worker';
 import type { RunStore } from './store/runs';
 
@@ -29,7 +30,7 @@ export function processAlive(pid: number, host: string): boolean {
   }
 }
 
-export class LabService implements LabApi {
+export class LabService implements LabApi, LabSweepApi {
   readonly events = new EventEmitter<{ run: [RunEventMessage] }>();
   private readonly queue: QueuedRun[] = [];
   private current: { runId: number; worker: RunningWorker } | null = null;
@@ -49,11 +50,38 @@ export class LabService implements LabApi {
   async startRun(request: { config: ExperimentConfigInput; name?: string }): Promise<{ runId: number }> {
     const config = validateConfig(request.config);
     const runId = this.store.createRun(config, request.name ?? config.name);
+    this.enqueue(runId, config);
+    return { runId };
+  }
+
+  async startSweep(request: SweepRequest): Promise<{ groupId: number; runIds: number[] }> {
+    const base = validateConfig(request.config, 'sweep config');
+    const { spec, configs } = sweepConfigs(request.config, request.vary);
+    const baseName = request.name?.trim() || base.name.trim() || 'sweep';
+    const { groupId, runIds } = this.store.createGroup(
+      { name: baseName, varyPath: spec.path, values: spec.values, baseConfig: base },
+      configs.map((config, i) => ({ config, name: `${baseName}: ${spec.path} = ${sweepValueText(spec.values[i])}` })),
+    );
+    runIds.forEach((runId, i) => this.enqueue(runId, configs[i]));
+    return { groupId, runIds };
+  }
+
+  async listGroups(): Promise<GroupRecord[]> {
+    return this.store.listGroups();
+  }
+
+  async getGroup({ groupId }: { groupId: number }): Promise<GroupDetail> {
+    const group = this.store.getGroup(groupId);
+    if (!group) throw new Error(`group ${groupId} does not exist`);
+    const runs = group.runIds.map((id) => this.store.getRun(id)).filter((r): r is RunDetail => r !== null);
+    return { ...group, runs };
+  }
+
+  private enqueue(runId: number, config: ExperimentConfig): void {
     this.finished.set(runId, new Promise((resolve) => this.waiters.set(runId, resolve)));
     this.queue.push({ runId, config });
     this.emit({ runId, kind: 'queued' });
     this.pump();
-    return { runId };
   }
 
   /** Resolves when the run has ended (completed, cancelled, diverged or failed). */
@@ -139,7 +167,7 @@ export class LabService implements LabApi {
   private onEngineEvent(runId: number, event: EngineEvent): void {
     try {
       if (event.type === 'started') this.store.markStarted(runId, event.environment, process.pid);
-      if (event.type === 'epoch') this.store.saveEpoch(runId, event.metrics, event.frequencies);
+      if (event.type === 'epoch') this.store.saveEpoch(runId, event.metrics, event.frequencies, event.spectrum ?? null);
     } catch (e) {
       // Storage failed (disk full, read-only file): stop the run; what is stored stays intact
       // (each epoch is one transaction, so the failed one left nothing half-written).

@@ -1,7 +1,7 @@
 // The desktop door of the lab: what the preload script exposes to the renderer as `window.lab`,
 // the IPC channel names, and the envelope every IPC answer travels in. Shared by main (which
 // answers), preload (which calls) and renderer (which uses the typed bridge); no Node, no DOM.
-import type { LabApi, LabMethod, RunEventMessage } from './api';
+import type { LabApi, LabDesktopApi, LabMethod, RunEventMessage } from './api';
 
 /** Every LabApi method, in the order of the interface. Checked below to be complete. */
 export const labMethods = [
@@ -51,7 +51,16 @@ export type LabCallResult<T = unknown> = { ok: true; value: T } | { ok: false; e
 /** Receives every run event main pushes. */
 export type LabEventListener = (message: RunEventMessage) => void;
 
-/** `window.lab`: the LabApi, plus a subscription to run events that returns its unsubscribe. */
+/** The desktop-only calls (not LabApi methods), each on its own `lab:<name>` channel. */
+export const desktopMethods = ['saveFile'] as const satisfies readonly (keyof LabDesktopApi)[];
+
+/** The IPC channel of the native save dialog call. */
+export const saveFileChannel = 'lab:saveFile';
+
+/** `window.lab`: the LabApi, plus a subscription to run events that returns its unsubscribe.
+ *  `saveFile` is a capability: the desktop preload offers it, a browser door does not (the page
+ *  then downloads the file instead). */
 export type LabBridge = LabApi & {
   onEvent(listener: LabEventListener): () => void;
+  saveFile?: LabDesktopApi['saveFile'];
 };

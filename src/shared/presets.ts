@@ -50,7 +50,116 @@ export const presets = {
       normalisation: { kind: 'mean-distance', d0: 1 },
     },
   },
+  // The paper's ResNet18 variants on CIFAR-10 (method.md section 4.2). Resnet18-v keeps the first
+  // 5 - v residual stages in front of the same fully connected head; the analysed layer is left
+  // to its default, the pooled features that are the head's input. The head's widths and which
+  // stages each variant keeps are not given by the authors (docs/results.md).
+  ...resnetVariants(),
+  // The same, small enough for a 2-core CPU: narrower stages (16-128 channels instead of
+  // 64-512), 2000 training and 500 validation images, 12 epochs with the schedule's steps at
+  // epochs 7 and 10 instead of 41 and 61, analysis on 500 samples.
+  'cifar10-resnet18-quick': {
+    name: 'CIFAR-10, Resnet18-1 (quick)',
+    seed: 1,
+    data: { kind: 'cifar10', dir: 'data/cifar10', trainSize: 2000, validationSize: 500, download: {} },
+    model: { kind: 'resnet', widths: [16, 32, 64, 128], blocks: [2, 2, 2, 2], stages: 4, hidden: [256, 128] },
+    training: {
+      loss: 'cross-entropy',
+      optimiser: { kind: 'adam' },
+      schedule: [
+        { fromEpoch: 1, rate: 1e-3 },
+        { fromEpoch: 7, rate: 1e-4 },
+        { fromEpoch: 10, rate: 1e-5 },
+      ],
+      batchSize: 256,
+      stop: { maxEpochs: 12 },
+    },
+    analysis: {
+      epochs: { every: 2, at: [0], final: true },
+      samples: 500,
+      deltaGrid: defaultDeltaGrid,
+      normalisation: { kind: 'mean-distance', d0: 1 },
+    },
+  },
+  // One-dimensional fit of cos(3x) + cos(5x) (method.md section 4.3): equal-width tanh networks;
+  // sweep the depth with `lab sweep --preset fit-1d-depth --vary depth --values '[3,4,5,6,7]'`.
+  // epochsToThreshold records the first epoch with training loss < training.threshold.
+  'fit-1d-depth': {
+    name: 'cos(3x) + cos(5x), depth',
+    seed: 1,
+    data: { kind: 'synthetic', target: { kind: 'cos-sum', frequencies: [3, 5] }, trainSize: 201, interval: [-Math.PI, Math.PI] },
+    model: { kind: 'mlp', hidden: [50, 50, 50], activation: 'tanh', output: 'linear', init: 'glorot-uniform' },
+    training: {
+      loss: 'mse',
+      optimiser: { kind: 'adam' },
+      schedule: [{ fromEpoch: 1, rate: 1e-3 }],
+      batchSize: 32,
+      threshold: 1e-3,
+      stop: { maxEpochs: 1500, lossBelow: 1e-3 },
+    },
+    analysis: {
+      epochs: { every: 50, at: [0], final: true },
+      samples: 201,
+      deltaGrid: { kind: 'log-k', kMin: 0.1, kMax: 10000, count: 60 },
+      normalisation: { kind: 'mean-distance', d0: 1 },
+    },
+  },
+  // The companion experiment: one network, targets of different frequency; sweep with
+  // `lab sweep --preset fit-1d-frequency --vary data.target.frequencies --values '[[1],[3],[5],[7]]'`.
+  'fit-1d-frequency': {
+    name: 'cos(kx), frequency',
+    seed: 1,
+    data: { kind: 'synthetic', target: { kind: 'cos-sum', frequencies: [3] }, trainSize: 201, interval: [-Math.PI, Math.PI] },
+    model: { kind: 'mlp', hidden: [50, 50, 50], activation: 'tanh', output: 'linear', init: 'glorot-uniform' },
+    training: {
+      loss: 'mse',
+      optimiser: { kind: 'adam' },
+      schedule: [{ fromEpoch: 1, rate: 1e-3 }],
+      batchSize: 32,
+      threshold: 1e-3,
+      stop: { maxEpochs: 1500, lossBelow: 1e-3 },
+    },
+    analysis: {
+      epochs: { every: 50, at: [0], final: true },
+      samples: 201,
+      deltaGrid: { kind: 'log-k', kMin: 0.1, kMax: 10000, count: 60 },
+      normalisation: { kind: 'mean-distance', d0: 1 },
+    },
+  },
 } satisfies Record<string, ExperimentConfigInput>;
+
+/** The paper's Resnet18-1 (deepest, all four stages) to Resnet18-4 (shallowest, first stage only). */
+function resnetVariants() {
+  const variant = (v: 1 | 2 | 3 | 4): ExperimentConfigInput => ({
+      name: `CIFAR-10, Resnet18-${v} (paper)`,
+      seed: 1,
+      data: { kind: 'cifar10', dir: 'data/cifar10', files: 'train', trainSize: 40000, validationSize: 10000, download: {} },
+      model: { kind: 'resnet', widths: [64, 128, 256, 512], blocks: [2, 2, 2, 2], stages: 5 - v, hidden: [256, 128], activation: 'relu', output: 'softmax' },
+      training: {
+        loss: 'cross-entropy',
+        optimiser: { kind: 'adam' },
+        schedule: [
+          { fromEpoch: 1, rate: 1e-3 },
+          { fromEpoch: 41, rate: 1e-4 },
+          { fromEpoch: 61, rate: 1e-5 },
+        ],
+        batchSize: 256,
+        stop: { maxEpochs: 80 },
+      },
+      analysis: {
+        epochs: { every: 5, at: [0], final: true },
+        samples: 5000,
+        deltaGrid: defaultDeltaGrid,
+        normalisation: { kind: 'mean-distance', d0: 1 },
+      },
+    });
+  return {
+    'cifar10-resnet18-1': variant(1),
+    'cifar10-resnet18-2': variant(2),
+    'cifar10-resnet18-3': variant(3),
+    'cifar10-resnet18-4': variant(4),
+  };
+}
 
 export type PresetName = keyof typeof presets;
 export const presetNames = Object.keys(presets) as PresetName[];

@@ -11,7 +11,7 @@ import type { LabApi, RunEventMessage } from '../../src/shared/api';
 import { labMethods, type LabCallResult } from '../../src/shared/bridge';
 import type { ExperimentConfigInput } from '../../src/shared/config';
 import { presets } from '../../src/shared/presets';
-import { createEventForwarder, handleLabCall, registerLabIpc } from '../../src/main/ipc';
+import { createEventForwarder, handleLabCall, handleSaveFile, registerLabIpc, type SaveFileDeps } from '../../src/main/ipc';
 import { limits } from '../../src/main/ipc-validate';
 import { LabService } from '../../src/main/service';
 import { openDatabase } from '../../src/main/store/database';
@@ -265,7 +265,7 @@ describe('registerLabIpc', () => {
     const contents = { send, isDestroyed: () => false };
     const dispose = registerLabIpc(service, { target: () => contents as never, isAppUrl });
     const handlers = registered();
-    expect([...handlers.keys()].sort()).toEqual(labMethods.map((m) => `lab:${m}`).sort());
+    expect([...handlers.keys()].sort()).toEqual([...labMethods.map((m) => `lab:${m}`), 'lab:saveFile'].sort());
 
     const list = handlers.get('lab:listRuns')!;
     expect(await list({ senderFrame: { url: appUrl } }, {})).toEqual({ ok: true, value: [] });
@@ -313,5 +313,105 @@ describe('createEventForwarder', () => {
       'engine',
       'finished',
     ]);
+  });
+});
+
+describe('saveFile: the native save dialog of exports', () => {
+  // The smallest PNG header, base64: the validator only checks the signature.
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]).toString('base64');
+
+  function deps(chosen: string | null): SaveFileDeps & { asked: unknown[]; written: [string, Buffer][] } {
+    const asked: unknown[] = [];
+    const written: [string, Buffer][] = [];
+    return {
+      asked,
+      written,
+      choosePath: async (options) => {
+        asked.push(options);
+        return chosen;
+      },
+      writeFile: async (file, data) => {
+        written.push([file, data]);
+      },
+    };
+  }
+
+  it('suggests the file name, filtered to its kind, and writes the bytes only to the chosen path', async () => {
+    const d = deps('/home/user/figures/rdf.png');
+    const result = await handleSaveFile({ fileName: 'rdf_runs-3-5.png', data: png, encoding: 'base64' }, d);
+    expect(result).toEqual({ ok: true, value: { saved: true, path: '/home/user/figures/rdf.png' } });
+    expect(d.asked).toEqual([{ defaultPath: 'rdf_runs-3-5.png', filters: [{ name: 'PNG image', extensions: ['png'] }] }]);
+    expect(d.written).toHaveLength(1);
+    expect(d.written[0][0]).toBe('/home/user/figures/rdf.png');
+    expect(d.written[0][1].equals(Buffer.from(png, 'base64'))).toBe(true);
+  });
+
+  it('writes CSV and SVG as UTF-8 text, really to disk with the default writer', async () => {
+    const target = path.join(dir, 'chosen.csv');
+    const real: SaveFileDeps = { choosePath: async () => target, writeFile: (file, data) => fs.promises.writeFile(file, data) };
+    const csv = 'run_id,run\n1,"é, ü"\n';
+    expect(await handleSaveFile({ fileName: 'loss.csv', data: csv, encoding: 'utf8' }, real)).toEqual({ ok: true, value: { saved: true, path: target } });
+    expect(fs.readFileSync(target, 'utf8')).toBe(csv);
+    const d = deps('/tmp/x.svg');
+    await handleSaveFile({ fileName: 'peaks.svg', data: '<svg/>', encoding: 'utf8' }, d);
+    expect(d.written[0][1].toString('utf8')).toBe('<svg/>');
+  });
+
+  it('writes nothing when the dialog is cancelled', async () => {
+    const d = deps(null);
+    expect(await handleSaveFile({ fileName: 'a.csv', data: 'x\n', encoding: 'utf8' }, d)).toEqual({ ok: true, value: { saved: false, path: null } });
+    expect(d.written).toEqual([]);
+  });
+
+  it('refuses paths, hidden or unknown kinds of file, wrong encodings, non-PNG data and unknown fields, without asking', async () => {
+    const cases: [unknown, string][] = [
+      [{ fileName: '../../.bashrc.csv', data: 'x', encoding: 'utf8' }, 'fileName: must be a file name, not a path'],
+      [{ fileName: 'C:\\evil.csv', data: 'x', encoding: 'utf8' }, 'fileName: must be a file name, not a path'],
+      [{ fileName: '.hidden.csv', data: 'x', encoding: 'utf8' }, 'fileName: must not start with a dot'],
+      [{ fileName: 'a\nb.csv', data: 'x', encoding: 'utf8' }, 'fileName: must not contain control characters'],
+      [{ fileName: 'run.sh', data: 'x', encoding: 'utf8' }, 'fileName: must end in .png, .svg, .csv'],
+      [{ fileName: '', data: 'x', encoding: 'utf8' }, 'fileName: must not be empty'],
+      [{ fileName: 'a.png', data: 'x', encoding: 'utf8' }, 'encoding: a .png file travels as base64'],
+      [{ fileName: 'a.csv', data: 'x', encoding: 'latin1' }, 'encoding: must be utf8 or base64'],
+      [{ fileName: 'a.png', data: 'not base64!', encoding: 'base64' }, 'data: must be base64 text'],
+      [{ fileName: 'a.png', data: Buffer.from('GIF89a').toString('base64'), encoding: 'base64' }, 'data: must be a PNG image'],
+      [{ fileName: 'a.csv', data: 42, encoding: 'utf8' }, 'data: must be text'],
+      [{ fileName: 'a.csv', encoding: 'utf8' }, 'data: is required'],
+      [{ fileName: 'a.csv', data: 'x', encoding: 'utf8', path: '/etc/passwd' }, 'path: unknown field'],
+      ['a.csv', 'the request must be an object'],
+    ];
+    for (const [payload, message] of cases) {
+      const d = deps('/tmp/never');
+      const error = errorOf(await handleSaveFile(payload, d));
+      expect(error.message).toMatch(/^invalid saveFile request: /);
+      expect(error.message).toContain(message);
+      expect(d.asked).toEqual([]);
+      expect(d.written).toEqual([]);
+    }
+  });
+
+  it('refuses content beyond the size limit', async () => {
+    const d = deps('/tmp/never');
+    const error = errorOf(await handleSaveFile({ fileName: 'a.csv', data: 'x'.repeat(limits.fileData + 1), encoding: 'utf8' }, d));
+    expect(error.message).toContain(`data: must be at most ${limits.fileData} characters long`);
+    expect(error.message.length).toBeLessThan(400);
+  });
+
+  it('turns a failed write into an error result', async () => {
+    const failing: SaveFileDeps = { choosePath: async () => '/read-only/x.csv', writeFile: () => Promise.reject(new Error('EROFS: read-only file system')) };
+    expect(errorOf(await handleSaveFile({ fileName: 'x.csv', data: 'x', encoding: 'utf8' }, failing)).message).toBe('EROFS: read-only file system');
+  });
+
+  it('is registered on lab:saveFile, answers only the app, and uses the injected dialog', async () => {
+    vi.mocked(ipcMain.handle).mockClear();
+    const d = deps('/tmp/out.csv');
+    const dispose = registerLabIpc(service, { target: () => null, isAppUrl: (url) => url === 'file:///app/index.html', saveFile: d });
+    const handler = new Map(vi.mocked(ipcMain.handle).mock.calls.map(([c, fn]) => [c, fn as (event: unknown, payload: unknown) => unknown])).get('lab:saveFile')!;
+    const request = { fileName: 'x.csv', data: 'a\n', encoding: 'utf8' };
+    expect(errorOf((await handler({ senderFrame: { url: 'https://example.com/' } }, request)) as LabCallResult).message).toMatch(/only answered for the app/);
+    expect(d.asked).toEqual([]);
+    expect(await handler({ senderFrame: { url: 'file:///app/index.html' }, sender: null }, request)).toEqual({ ok: true, value: { saved: true, path: '/tmp/out.csv' } });
+    dispose();
+    expect(vi.mocked(ipcMain.removeHandler).mock.calls.map(([c]) => c)).toContain('lab:saveFile');
   });
 });

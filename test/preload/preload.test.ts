@@ -26,7 +26,7 @@ beforeEach(() => {
 
 describe('preload', () => {
   it('exposes exactly the LabApi methods and onEvent, all functions', () => {
-    expect(Object.keys(exposed).sort()).toEqual([...labMethods, 'onEvent'].sort());
+    expect(Object.keys(exposed).sort()).toEqual([...labMethods, 'onEvent', 'saveFile'].sort());
     for (const value of Object.values(exposed)) expect(typeof value).toBe('function');
     // Nothing that would hand the page raw IPC.
     for (const name of ['ipcRenderer', 'invoke', 'send', 'on', 'require', 'process']) expect(exposed).not.toHaveProperty(name);
@@ -51,6 +51,15 @@ describe('preload', () => {
     const failure = lab.getRun({ runId: -1 });
     await expect(failure).rejects.toBeInstanceOf(Error);
     await expect(failure).rejects.toThrow('invalid getRun request: runId: must be a positive whole number');
+  });
+
+  it('sends saveFile on lab:saveFile and unwraps the answer', async () => {
+    vi.mocked(ipcRenderer.invoke).mockResolvedValueOnce({ ok: true, value: { saved: true, path: '/tmp/a.csv' } });
+    const request = { fileName: 'a.csv', data: 'x\n', encoding: 'utf8' as const };
+    await expect(lab.saveFile!(request)).resolves.toEqual({ saved: true, path: '/tmp/a.csv' });
+    expect(ipcRenderer.invoke).toHaveBeenLastCalledWith('lab:saveFile', request);
+    vi.mocked(ipcRenderer.invoke).mockResolvedValueOnce({ ok: false, error: { message: 'invalid saveFile request: fileName: must be a file name' } });
+    await expect(lab.saveFile!(request)).rejects.toThrow('invalid saveFile request: fileName');
   });
 
   it('throws when main sends no envelope', async () => {

@@ -79,7 +79,8 @@ assert.equal(granted, false);
 step('remote requests cancelled; CSP header replaces any other on app pages; permissions refused');
 
 const methods = ['startRun', 'cancelRun', 'listRuns', 'getRun', 'renameRun', 'setRunTags', 'setRunNotes', 'deleteRun'];
-assert.deepEqual([...control.handlers.keys()].sort(), methods.map((m) => `lab:${m}`).sort());
+// lab:saveFile is the desktop-only native save dialog of exports (not a LabApi method).
+assert.deepEqual([...control.handlers.keys()].sort(), [...methods.map((m) => `lab:${m}`), 'lab:saveFile'].sort());
 const call = (method, payload, url = entry) => control.handlers.get(`lab:${method}`)({ senderFrame: { url } }, payload);
 assert.deepEqual(await call('listRuns', {}), { ok: true, value: [] });
 assert.equal((await call('listRuns', {}, 'https://example.com/')).ok, false);

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { deltaGridK, type AnalysisConfig, type NormalisationConfig } from '../../shared/config';
 import { meanPairwiseSquaredDistance, ratioDensity, rdfPeak } from '../../shared/frequency-math';
 import type { LayerFrequency } from '../../shared/results';
+import { lowFrequencyRatiosNative, nativeAnalysisEnabled } from './lfr-native';
 
 /** The frequency content of one layer without its bookkeeping (epoch and layer indices). */
 export type LayerFrequencyContent = Omit<LayerFrequency, 'epoch' | 'layer' | 'configuredLayer'>;
@@ -50,6 +51,30 @@ export function lowFrequencyRatios(x: tf.Tensor2D, y: tf.Tensor2D, k: readonly n
   }
   if (k.length === 0) return [];
 
+  // On the CPU backends the fused, multi-threaded wasm kernel (lfr-native.ts) does the work when
+  // the targets take few distinct values (classes); everywhere else, and on the TensorFlow
+  // backends (where the data stays on the device), the tfjs ops below.
+  if (nativeAnalysisEnabled() && hostBackends.has(tf.getBackend())) {
+    const lfr = lowFrequencyRatiosNative(x.dataSync(), n, d, yValues, c, k, targetEnergy);
+    if (lfr) return lfr;
+  }
+  return lowFrequencyRatiosTfjs(x, y, k, blockRows, targetEnergy);
+}
+
+/** Backends whose tensors live in this process's memory: reading them costs a copy at most. */
+const hostBackends = new Set(['wasm', 'cpu']);
+
+/** Most floats of the [k chunk, rows, n] kernel block the tfjs path makes at once (64 MiB). */
+const kernelChunkFloats = 2 ** 24;
+
+/**
+ * The tfjs path: row blocks of the distance matrix, and for each block the exp and the product
+ * with [y | 1] for a chunk of k values at once (one op of each kind per chunk, not per k). The
+ * per-block results stay on the device until one read at the end, added up there in float64.
+ */
+function lowFrequencyRatiosTfjs(x: tf.Tensor2D, y: tf.Tensor2D, k: readonly number[], blockRows: number, targetEnergy: number): number[] {
+  const [n, d] = x.shape;
+  const c = y.shape[1];
   // Loop invariants, made once: x centred on its mean (distances do not change, and smaller
   // norms mean less float32 cancellation in |a|^2 + |b|^2 - 2 a.b), its transpose (so the block
   // product is an untransposed matMul, much faster on wasm), |x_j|^2 as a row and as a column,
@@ -69,42 +94,52 @@ export function lowFrequencyRatios(x: tf.Tensor2D, y: tf.Tensor2D, k: readonly n
     ] as tf.Tensor[];
   });
 
-  const lowEnergy = new Float64Array(k.length);
+  const blockResults: tf.Tensor[] = [];
   try {
     for (let start = 0; start < n; start += blockRows) {
       const rows = Math.min(blockRows, n - start);
-      const blockLowEnergy = tf.tidy(() => {
-        // -|x_i - x_j|^2 / 2 for the block's rows i and all j: |a|^2 + |b|^2 - 2 a.b clamped at 0,
-        // exactly 0 on the diagonal (so G_ii = 1 and the denominator is >= 1).
-        const minusHalfDistances = tf.tidy(() => {
-          const block = tf.slice(xCentred, [start, 0], [rows, d]);
-          const cross = tf.matMul(block, xTransposed);
-          const blockSquaredNorms = tf.slice(squaredNormsColumn, [start, 0], [rows, 1]);
-          const distances = tf.relu(tf.sub(tf.add(blockSquaredNorms, squaredNormsRow), tf.mul(cross, 2)));
-          const rowIndex = tf.reshape(tf.range(start, start + rows, 1, 'int32'), [rows, 1]);
-          const offDiagonal = tf.cast(tf.notEqual(rowIndex, columnIndex), 'float32');
-          return tf.mul(distances, tf.mul(offDiagonal, -0.5));
-        });
-        // One rows x n kernel block alive at a time: the inner tidy frees it before the next k.
-        const perK = k.map((kj) =>
-          tf.tidy(() => {
-            const kernel = tf.exp(tf.mul(minusHalfDistances, kj));
-            const sums = tf.matMul(kernel, yWithOnes);
-            const numerators = tf.slice(sums, [0, 0], [rows, c]);
-            const denominators = tf.slice(sums, [0, c], [rows, 1]);
-            return tf.sum(tf.square(tf.div(numerators, denominators)));
-          }),
-        );
-        return tf.stack(perK);
-      });
-      const values = blockLowEnergy.dataSync(); // one host sync per block
-      blockLowEnergy.dispose();
-      for (let j = 0; j < k.length; j++) lowEnergy[j] += values[j];
+      const chunk = Math.max(1, Math.min(k.length, Math.floor(kernelChunkFloats / (rows * n))));
+      blockResults.push(
+        tf.tidy(() => {
+          // -|x_i - x_j|^2 / 2 for the block's rows i and all j: |a|^2 + |b|^2 - 2 a.b clamped at 0,
+          // exactly 0 on the diagonal (so G_ii = 1 and the denominator is >= 1).
+          const minusHalfDistances = tf.tidy(() => {
+            const block = tf.slice(xCentred, [start, 0], [rows, d]);
+            const cross = tf.matMul(block, xTransposed);
+            const blockSquaredNorms = tf.slice(squaredNormsColumn, [start, 0], [rows, 1]);
+            const distances = tf.relu(tf.sub(tf.add(blockSquaredNorms, squaredNormsRow), tf.mul(cross, 2)));
+            const rowIndex = tf.reshape(tf.range(start, start + rows, 1, 'int32'), [rows, 1]);
+            const offDiagonal = tf.cast(tf.notEqual(rowIndex, columnIndex), 'float32');
+            return tf.reshape(tf.mul(distances, tf.mul(offDiagonal, -0.5)), [1, rows, n]);
+          });
+          // At most `chunk` rows x n kernel blocks alive at a time: the inner tidy frees them.
+          const perChunk: tf.Tensor[] = [];
+          for (let j0 = 0; j0 < k.length; j0 += chunk) {
+            const kc = k.slice(j0, j0 + chunk);
+            perChunk.push(
+              tf.tidy(() => {
+                const kernel = tf.exp(tf.mul(minusHalfDistances, tf.tensor3d(kc, [kc.length, 1, 1])));
+                const sums = tf.matMul(tf.reshape(kernel, [kc.length * rows, n]), yWithOnes);
+                const numerators = tf.slice(sums, [0, 0], [kc.length * rows, c]);
+                const denominators = tf.slice(sums, [0, c], [kc.length * rows, 1]);
+                return tf.sum(tf.reshape(tf.square(tf.div(numerators, denominators)), [kc.length, rows * c]), 1);
+              }),
+            );
+          }
+          return tf.concat(perChunk);
+        }),
+      );
     }
+    // One read for the whole analysis: the block sums, added up on the host in float64.
+    const packed = tf.tidy(() => tf.stack(blockResults));
+    const values = packed.dataSync();
+    packed.dispose();
+    const lowEnergy = new Float64Array(k.length);
+    for (let b = 0; b < blockResults.length; b++) for (let j = 0; j < k.length; j++) lowEnergy[j] += values[b * k.length + j];
+    return Array.from(lowEnergy, (e) => e / targetEnergy);
   } finally {
-    tf.dispose([xCentred, xTransposed, squaredNormsRow, squaredNormsColumn, yWithOnes, columnIndex]);
+    tf.dispose([xCentred, xTransposed, squaredNormsRow, squaredNormsColumn, yWithOnes, columnIndex, ...blockResults]);
   }
-  return Array.from(lowEnergy, (e) => e / targetEnergy);
 }
 
 /** Translation-invariant spread of x: MPSD (closed form on mean-centred rows) and whether all rows are identical. */

@@ -1,16 +1,19 @@
 // The training loop: epochs of mini-batch training with a piecewise learning-rate schedule, the
-// stopping rules, and the frequency analysis at the scheduled epochs. Backend-agnostic: the
-// caller has chosen the tfjs backend; events go out through `hooks`.
+// stopping rules, the validation set after every epoch, and the frequency analysis (plus, for 1-D
+// regression data, the DFT view of the fit) at the scheduled epochs. Works for any Network (mlp,
+// resnet) and is backend-agnostic: the caller has chosen the tfjs backend; events go out
+// through `hooks`.
 import * as tf from '@tensorflow/tfjs-core';
-import { isScheduledAnalysisEpoch, learningRateAt, type ExperimentConfig } from '../../shared/config';
-import type { EngineEvent, EngineOutcome, EpochMetrics } from '../../shared/results';
+import { analysedLayers, isScheduledAnalysisEpoch, learningRateAt, spectrumSettings, type ExperimentConfig } from '../../shared/config';
+import type { EngineEvent, EngineOutcome, EpochMetrics, OutputSpectrum } from '../../shared/results';
+import { amplitudes, dft, relativeErrors, spectrumPeaks, type Dft } from '../../shared/spectrum';
 import type { Dataset } from './data/dataset';
 import { subsetDataset } from './data/dataset';
 import { batchLoss, correctCount } from './loss';
-import { createMlp, disposeMlp, forward, type Mlp } from './models/mlp';
+import { createNetwork, type Network } from './models/network';
 import { createOptimiser, setLearningRate } from './optimiser';
 import { createRng, deriveSeed, sampleIndices, shuffleInPlace, type Rng } from './random';
-import { analyseSnapshot } from './snapshot';
+import { analyseSnapshot, runInChunks } from './snapshot';
 
 export interface TrainHooks {
   emit(event: EngineEvent): void;
@@ -18,31 +21,49 @@ export interface TrainHooks {
   cancelled(): boolean;
 }
 
-/** The tensors a run keeps for its whole life. */
-interface RunTensors {
+/** Samples on the device: inputs, targets and (classification) labels. */
+interface DeviceSet {
   x: tf.Tensor2D;
   y: tf.Tensor2D;
   labels: tf.Tensor1D | null;
+}
+
+/** The tensors a run keeps for its whole life. */
+interface RunTensors extends DeviceSet {
   analysisX: tf.Tensor2D;
   analysisY: tf.Tensor2D;
+  validation: DeviceSet | null;
+}
+
+function upload(ds: Dataset): DeviceSet {
+  return {
+    x: tf.tensor2d(ds.x, [ds.n, ds.inputDim]),
+    y: tf.tensor2d(ds.y, [ds.n, ds.outputDim]),
+    labels: ds.labels ? tf.tensor1d(Int32Array.from(ds.labels), 'int32') : null,
+  };
 }
 
 function uploadData(dataset: Dataset, analysisIdx: Int32Array): RunTensors {
   const analysis = subsetDataset(dataset, analysisIdx);
   return {
-    x: tf.tensor2d(dataset.x, [dataset.n, dataset.inputDim]),
-    y: tf.tensor2d(dataset.y, [dataset.n, dataset.outputDim]),
-    labels: dataset.labels ? tf.tensor1d(Int32Array.from(dataset.labels), 'int32') : null,
+    ...upload(dataset),
     analysisX: tf.tensor2d(analysis.x, [analysis.n, analysis.inputDim]),
     analysisY: tf.tensor2d(analysis.y, [analysis.n, analysis.outputDim]),
+    validation: dataset.validation && dataset.validation.n > 0 ? upload(dataset.validation) : null,
   };
+}
+
+function disposeData(data: RunTensors): void {
+  const sets: DeviceSet[] = data.validation ? [data, data.validation] : [data];
+  for (const s of sets) tf.dispose(s.labels ? [s.x, s.y, s.labels] : [s.x, s.y]);
+  tf.dispose([data.analysisX, data.analysisY]);
 }
 
 const progressIntervalMs = 1000;
 
 /** One pass over the training data in a seeded random order. Returns null when cancelled. */
 function trainEpoch(
-  net: Mlp,
+  net: Network,
   opt: tf.Optimizer,
   data: RunTensors,
   config: ExperimentConfig,
@@ -67,7 +88,7 @@ function trainEpoch(
         () => {
           const xb = tf.gather(data.x, idx) as tf.Tensor2D;
           const yb = tf.gather(data.y, idx) as tf.Tensor2D;
-          const { logits } = forward(net, xb);
+          const { logits } = net.forward(xb, { training: true });
           if (data.labels) correct = tf.keep(correctCount(logits, tf.gather(data.labels, idx) as tf.Tensor1D));
           return batchLoss(logits, yb, loss, config.model.output);
         },
@@ -96,20 +117,82 @@ function trainEpoch(
   }
 }
 
+/** Mean loss and accuracy of the network in inference mode on a set, in chunks of `chunk` rows. */
+export function evaluate(net: Network, set: DeviceSet, config: ExperimentConfig, chunk: number): { loss: number; accuracy: number | null } {
+  const n = set.x.shape[0];
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < n; start += chunk) {
+    const rows = Math.min(chunk, n - start);
+    const values = tf.tidy(() => {
+      const x = tf.slice(set.x, [start, 0], [rows, set.x.shape[1]]);
+      const y = tf.slice(set.y, [start, 0], [rows, set.y.shape[1]]);
+      const { logits } = net.forward(x, { training: false });
+      const l = tf.mul(batchLoss(logits, y, config.training.loss, config.model.output), rows);
+      const c = set.labels ? correctCount(logits, tf.slice(set.labels, [start], [rows])) : tf.scalar(0);
+      return tf.stack([l, c]);
+    });
+    const [l, c] = values.dataSync();
+    values.dispose();
+    lossSum += l;
+    correct += c;
+  }
+  return { loss: lossSum / n, accuracy: set.labels ? correct / n : null };
+}
+
+/** The DFT view of a 1-D regression fit: the training grid sorted by x and the target's DFT. */
+interface SpectrumPlan {
+  order: Int32Array;
+  target: Dft;
+  targetAmplitude: number[];
+  peaks: number[];
+}
+
+function planSpectrum(config: ExperimentConfig, dataset: Dataset): SpectrumPlan | null {
+  const settings = spectrumSettings(config.analysis);
+  if (!settings.enabled || dataset.inputDim !== 1 || dataset.outputDim !== 1 || dataset.labels !== null || dataset.n < 4) return null;
+  const order = Int32Array.from({ length: dataset.n }, (_, i) => i).sort((a, b) => dataset.x[a] - dataset.x[b]);
+  const target = dft(Array.from(order, (i) => dataset.y[i]));
+  const targetAmplitude = amplitudes(target);
+  return { order, target, targetAmplitude, peaks: spectrumPeaks(targetAmplitude, settings.peakFraction, settings.maxPeaks) };
+}
+
+function outputSpectrum(net: Network, data: RunTensors, plan: SpectrumPlan, epoch: number): OutputSpectrum {
+  const { logits, hidden } = runInChunks(net, data.x, [], 4096);
+  const values = logits.dataSync();
+  tf.dispose([logits, ...hidden.values()]);
+  const output = dft(Array.from(plan.order, (i) => values[i]));
+  return {
+    epoch,
+    targetAmplitude: plan.targetAmplitude,
+    outputAmplitude: amplitudes(output),
+    peaks: plan.peaks,
+    peakErrors: relativeErrors(plan.target, output, plan.peaks),
+  };
+}
+
 /** Trains and analyses one run to the end (completed, cancelled or diverged). */
 export function trainAndAnalyse(config: ExperimentConfig, dataset: Dataset, hooks: TrainHooks): EngineOutcome {
   const { analysis, training } = config;
+  if (analysis.samples > dataset.n) {
+    throw new Error(`analysis.samples (${analysis.samples}) is larger than the training data (${dataset.n} samples)`);
+  }
   const analysisIdx = sampleIndices(dataset.n, analysis.samples, createRng(deriveSeed(config.seed, 'analysis-subset')));
   const orderRng = createRng(deriveSeed(config.seed, 'batch-order'));
+  const net = createNetwork(config.model, dataset, config.seed);
   const data = uploadData(dataset, analysisIdx);
-  const net = createMlp(dataset.inputDim, dataset.outputDim, config.model, config.seed);
   const opt = createOptimiser(training.optimiser, learningRateAt(training.schedule, 1));
+  const layers = analysedLayers(config);
+  const spectrumPlan = planSpectrum(config, dataset);
+  const evalChunk = Math.max(training.batchSize, 256);
 
   const analyse = (epoch: number) => {
     const t0 = performance.now();
-    const frequencies = analyseSnapshot(net, data.analysisX, data.analysisY, analysis, epoch);
-    return { frequencies, analysisSeconds: (performance.now() - t0) / 1000 };
+    const frequencies = analyseSnapshot(net, data.analysisX, data.analysisY, analysis, layers, epoch);
+    const spectrum = spectrumPlan ? outputSpectrum(net, data, spectrumPlan, epoch) : null;
+    return { frequencies, spectrum, analysisSeconds: (performance.now() - t0) / 1000 };
   };
+  const none = { frequencies: [], analysisSeconds: 0 };
 
   try {
     if (isScheduledAnalysisEpoch(analysis.epochs, 0)) {
@@ -122,15 +205,20 @@ export function trainAndAnalyse(config: ExperimentConfig, dataset: Dataset, hook
       const result = trainEpoch(net, opt, data, config, orderRng, epoch, hooks);
       if (!result) return { status: 'cancelled', message: `cancelled during epoch ${epoch}` };
       const metrics: EpochMetrics = { epoch, ...result, learningRate, seconds: (performance.now() - t0) / 1000 };
+      if (data.validation) {
+        const v = evaluate(net, data.validation, config, evalChunk);
+        metrics.validationLoss = v.loss;
+        metrics.validationAccuracy = v.accuracy;
+      }
 
       if (!Number.isFinite(metrics.loss)) {
-        hooks.emit({ type: 'epoch', epoch, metrics, frequencies: [], analysisSeconds: 0 });
+        hooks.emit({ type: 'epoch', epoch, metrics, ...none });
         return { status: 'diverged', epoch, message: `training loss became ${metrics.loss} in epoch ${epoch}` };
       }
       const reachedLoss = training.stop.lossBelow !== null && metrics.loss < training.stop.lossBelow;
       const last = reachedLoss || epoch === training.stop.maxEpochs;
       const due = isScheduledAnalysisEpoch(analysis.epochs, epoch) || (last && analysis.epochs.final);
-      hooks.emit({ type: 'epoch', epoch, metrics, ...(due ? analyse(epoch) : { frequencies: [], analysisSeconds: 0 }) });
+      hooks.emit({ type: 'epoch', epoch, metrics, ...(due ? analyse(epoch) : none) });
       if (reachedLoss) {
         return { status: 'completed', message: `training loss ${metrics.loss.toPrecision(3)} < ${training.stop.lossBelow} at epoch ${epoch}` };
       }
@@ -139,7 +227,7 @@ export function trainAndAnalyse(config: ExperimentConfig, dataset: Dataset, hook
     return { status: 'completed', message: `reached the epoch limit (${training.stop.maxEpochs})` };
   } finally {
     opt.dispose();
-    disposeMlp(net);
-    tf.dispose(Object.values(data));
+    net.dispose();
+    disposeData(data);
   }
 }

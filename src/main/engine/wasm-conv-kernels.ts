@@ -5,11 +5,12 @@
 //
 // dW[kh, kw, ci, co] = sum_{n, r, c} x[n, r*sh - padTop + kh, c*sw - padLeft + kw, ci] * dy[n, r, c, co]
 //
-// computed as a matrix product on the wasm heap: the patches of x are laid out (im2col, in
-// JavaScript, zero where the window leaves the image) as a K x M matrix, K = kh*kw*ci rows (the
-// filter's own row-major order) and M = images*outHeight*outWidth columns, and multiplied by dy as
-// an M x co matrix with the backend's own BatchMatMul kernel. Images are processed in chunks so the
-// patch matrix stays below `patchBudget` floats; the chunks' products are summed.
+// computed as a matrix product on the wasm heap: the patches of x are laid out (im2col, zero where
+// the window leaves the image) as a K x M matrix, K = kh*kw*ci rows (the filter's own row-major
+// order) and M = images*outHeight*outWidth columns; patches are first copied row-major into a
+// small scratch block (each filter row of a patch one contiguous run within the heap) and then
+// written transposed. dW = patches . dy (M x co) with the backend's own BatchMatMul kernel. Images are processed in chunks so the patch matrix stays below
+// `patchBudget` floats; the chunks' products are summed.
 import {
   backend_util,
   getKernel,
@@ -71,52 +72,82 @@ const conv2DBackpropFilter: KernelConfig['kernelFunc'] = (args) => {
   const matMul = getKernel('BatchMatMul', 'wasm');
   if (!matMul) throw new Error('Conv2DBackpropFilter (wasm): the backend has no BatchMatMul kernel');
 
+  const run = filterWidth * inChannels; // one filter row of a patch: contiguous in x when dilation is 1
+  const block = Math.max(1, Math.min(64, Math.floor(65536 / K))); // rows of the row-major scratch block
   const sum = new Float32Array(K * outChannels);
   for (let n0 = 0; n0 < batchSize; n0 += perChunk) {
     const count = Math.min(perChunk, batchSize - n0);
     const M = count * P;
     const patches = backend.makeOutput([1, K, M], 'float32');
     const dyChunk = backend.makeOutput([1, M, outChannels], 'float32');
+    const scratch = backend.makeOutput([block, K], 'float32');
+    let product: TensorInfo | null = null;
     try {
       // Views of the heap only after every allocation of this step (an allocation may grow the heap).
       const xv = backend.typedArrayFromHeap(x);
-      const dyv = backend.typedArrayFromHeap(dy);
       const pv = backend.typedArrayFromHeap(patches);
-      backend.typedArrayFromHeap(dyChunk).set(dyv.subarray(n0 * P * outChannels, (n0 + count) * P * outChannels));
-      for (let kh = 0; kh < filterHeight; kh++) {
-        for (let kw = 0; kw < filterWidth; kw++) {
-          for (let ci = 0; ci < inChannels; ci++) {
-            let o = ((kh * filterWidth + kw) * inChannels + ci) * M;
-            for (let n = n0; n < n0 + count; n++) {
-              const imageBase = n * inHeight;
-              for (let r = 0; r < outHeight; r++) {
-                const ih = r * strideHeight - padTop + kh * dilationHeight;
-                if (ih < 0 || ih >= inHeight) {
-                  pv.fill(0, o, o + outWidth);
-                  o += outWidth;
-                  continue;
-                }
-                const rowBase = (imageBase + ih) * inWidth;
-                for (let c = 0; c < outWidth; c++) {
-                  const iw = c * strideWidth - padLeft + kw * dilationWidth;
-                  pv[o++] = iw < 0 || iw >= inWidth ? 0 : xv[(rowBase + iw) * inChannels + ci];
-                }
+      const sv = backend.typedArrayFromHeap(scratch);
+      backend.typedArrayFromHeap(dyChunk).set(backend.typedArrayFromHeap(dy).subarray(n0 * P * outChannels, (n0 + count) * P * outChannels));
+      const heap = new Float32Array(xv.buffer);
+      const xBase = xv.byteOffset / 4;
+      const sBase = sv.byteOffset / 4;
+      /** Writes patch m = (image n, r, c) as row b of the scratch block: (kh, kw, ci) order. */
+      const patchRow = (n: number, r: number, c: number, b: number) => {
+        const iw0 = c * strideWidth - padLeft;
+        for (let kh = 0; kh < filterHeight; kh++) {
+          const dst = b * K + kh * run;
+          const ih = r * strideHeight - padTop + kh * dilationHeight;
+          if (ih < 0 || ih >= inHeight) {
+            sv.fill(0, dst, dst + run);
+            continue;
+          }
+          if (dilationWidth !== 1) {
+            for (let kw = 0; kw < filterWidth; kw++) {
+              const iw = iw0 + kw * dilationWidth;
+              for (let ci = 0; ci < inChannels; ci++) {
+                sv[dst + kw * inChannels + ci] = iw < 0 || iw >= inWidth ? 0 : xv[((n * inHeight + ih) * inWidth + iw) * inChannels + ci];
               }
             }
+            continue;
+          }
+          const kwStart = Math.max(0, -iw0);
+          const kwEnd = Math.min(filterWidth, inWidth - iw0);
+          if (kwStart > 0) sv.fill(0, dst, dst + Math.min(kwStart, filterWidth) * inChannels);
+          if (kwEnd < filterWidth) sv.fill(0, dst + Math.max(kwEnd, kwStart, 0) * inChannels, dst + run);
+          if (kwEnd > kwStart) {
+            const src = xBase + ((n * inHeight + ih) * inWidth + iw0 + kwStart) * inChannels;
+            heap.copyWithin(sBase + dst + kwStart * inChannels, src, src + (kwEnd - kwStart) * inChannels);
           }
         }
+      };
+      // Patches in blocks of rows: each block built row-major in the scratch (contiguous copies),
+      // then written transposed into the K x M patch matrix (contiguous runs of the block's length).
+      for (let m0 = 0; m0 < M; m0 += block) {
+        const rows = Math.min(block, M - m0);
+        for (let b = 0; b < rows; b++) {
+          const m = m0 + b;
+          const n = n0 + Math.floor(m / P);
+          const p = m % P;
+          patchRow(n, Math.floor(p / outWidth), p % outWidth, b);
+        }
+        for (let k = 0; k < K; k++) {
+          const to = k * M + m0;
+          for (let b = 0; b < rows; b++) pv[to + b] = sv[b * K + k];
+        }
       }
-      const product = matMul.kernelFunc({
+      // dW = patches (K x M) . dy (M x co), with the backend's own matrix product.
+      product = matMul.kernelFunc({
         inputs: { a: patches, b: dyChunk },
         backend: args.backend,
         attrs: { transposeA: false, transposeB: false },
       }) as TensorInfo;
       const values = backend.typedArrayFromHeap(product);
       for (let i = 0; i < sum.length; i++) sum[i] += values[i];
-      backend.disposeData(product.dataId);
     } finally {
       backend.disposeData(patches.dataId);
       backend.disposeData(dyChunk.dataId);
+      backend.disposeData(scratch.dataId);
+      if (product) backend.disposeData(product.dataId);
     }
   }
   const out = backend.makeOutput([...filterShape], 'float32');

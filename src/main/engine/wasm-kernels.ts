@@ -1,7 +1,15 @@
 // Kernel fixes for the tfjs wasm backend (4.22): its matrix product with a transposed input
 // runs 10-20x slower than without, and every dense backward pass uses one. The fix transposes
 // the input explicitly (a fast memory copy) and calls the kernel without the transpose flag.
+//
+// BatchMatMul goes further: float32 products (2-D, or batched with equal or single batches) run
+// in our own SIMD kernel (gemm-kernel/gemm.c), inside the backend's memory, on the tensors where
+// they lie. It takes a transposed A through its strides and packs a transposed B once, and it
+// has no per-call set-up: the backend's XNNPACK product re-creates its operator and re-packs B
+// whenever B is a new tensor, which in training is every call (the weights change every step).
+// FREQLAB_WASM_GEMM=0 turns it off (for comparisons).
 import { getKernel, registerKernel, unregisterKernel, type KernelBackend, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import { gemmWasmBase64 } from './gemm-kernel/gemm-wasm';
 
 const patched = new Set<string>();
 
@@ -11,6 +19,91 @@ function swapLastTwo(rank: number): number[] {
   perm[rank - 2] = rank - 1;
   perm[rank - 1] = rank - 2;
   return perm;
+}
+
+interface GemmExports {
+  gemm(a: number, ai: number, at: number, b: number, c: number, m: number, k: number, n: number): void;
+  pack_transpose(src: number, rows: number, cols: number, dst: number): void;
+}
+
+/** What our kernel needs of the wasm backend: its Emscripten module (memory, malloc) and tensor offsets. */
+interface WasmBackendInternals {
+  wasm: { asm?: { memory?: unknown }; _malloc(bytes: number): number; _free(ptr: number): void };
+  dataIdMap: { get(dataId: unknown): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+}
+
+const gemmInstances = new WeakMap<object, GemmExports | null>();
+let gemmModule: WebAssembly.Module | null = null;
+
+/** Our product kernel, instantiated in the backend's own memory; null where that memory is not reachable. */
+function gemmFor(backend: KernelBackend): GemmExports | null {
+  const internals = backend as unknown as WasmBackendInternals;
+  if (gemmInstances.has(backend)) return gemmInstances.get(backend)!;
+  let exports: GemmExports | null = null;
+  const memory = internals.wasm?.asm?.memory;
+  if (memory instanceof WebAssembly.Memory && typeof internals.wasm._malloc === 'function') {
+    gemmModule ??= new WebAssembly.Module(Buffer.from(gemmWasmBase64, 'base64'));
+    exports = new WebAssembly.Instance(gemmModule, { env: { memory } }).exports as unknown as GemmExports;
+  }
+  gemmInstances.set(backend, exports);
+  return exports;
+}
+
+function product(shape: readonly number[], from: number, to: number): number {
+  let p = 1;
+  for (let i = from; i < to; i++) p *= shape[i];
+  return p;
+}
+
+/**
+ * a x b by our kernel, or null when it does not apply (other dtypes, mismatched or broadcast
+ * batch shapes other than a single batch on one side, inner shapes that do not match: the
+ * original kernel reports those).
+ */
+function gemmMatMul(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean, backend: KernelBackend): TensorInfo | null {
+  if (process.env.FREQLAB_WASM_GEMM === '0') return null;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  if (ra < 2 || ra !== rb) return null;
+  const m = a.shape[ra - (transposeA ? 1 : 2)];
+  const k = a.shape[ra - (transposeA ? 2 : 1)];
+  const kb = b.shape[rb - (transposeB ? 1 : 2)];
+  const n = b.shape[rb - (transposeB ? 2 : 1)];
+  if (k !== kb) return null;
+  const outer = a.shape.slice(0, -2);
+  const batchA = product(a.shape, 0, ra - 2);
+  const batchB = product(b.shape, 0, rb - 2);
+  const sameOuter = outer.every((d, i) => d === b.shape[i]);
+  const singleA = a.shape.slice(0, -2).every((d) => d === 1);
+  const singleB = b.shape.slice(0, -2).every((d) => d === 1);
+  if (!sameOuter && !singleA && !singleB) return null;
+  const gemm = gemmFor(backend);
+  if (!gemm) return null;
+  const internals = backend as unknown as WasmBackendInternals;
+  const outOuter = sameOuter || singleB ? outer : b.shape.slice(0, -2);
+  const out = internals.makeOutput([...outOuter, m, n], 'float32');
+  const batch = Math.max(batchA, batchB);
+  if (m * n === 0 || batch === 0) return out;
+  const aOff = internals.dataIdMap.get(a.dataId)!.memoryOffset;
+  const bOff = internals.dataIdMap.get(b.dataId)!.memoryOffset;
+  const cOff = internals.dataIdMap.get(out.dataId)!.memoryOffset;
+  const packed = transposeB ? internals.wasm._malloc(k * n * 4) : 0;
+  try {
+    for (let i = 0; i < batch; i++) {
+      const aAt = aOff + (batchA === 1 ? 0 : i) * m * k * 4;
+      let bAt = bOff + (batchB === 1 ? 0 : i) * k * n * 4;
+      if (transposeB && (i === 0 || batchB > 1)) {
+        gemm.pack_transpose(bAt, n, k, packed); // b holds n x k: make it k x n
+      }
+      if (transposeB) bAt = packed;
+      gemm.gemm(aAt, transposeA ? 1 : k, transposeA ? m : 1, bAt, cOff + i * m * n * 4, m, k, n);
+    }
+  } finally {
+    if (packed) internals.wasm._free(packed);
+  }
+  return out;
 }
 
 /** Re-registers a wasm matmul kernel (BatchMatMul, _FusedMatMul) so it never runs transposed. */
@@ -27,6 +120,10 @@ function patchMatMulKernel(kernelName: string): void {
     const b = inputs.b as TensorInfo;
     const transposeA = Boolean(attrs?.transposeA);
     const transposeB = Boolean(attrs?.transposeB);
+    if (kernelName === 'BatchMatMul') {
+      const out = gemmMatMul(a, b, transposeA, transposeB, backend);
+      if (out) return out;
+    }
     if (!transposeA && !transposeB) return original.kernelFunc(args);
     // Check here, with the caller's shapes and flags: after the explicit transpose the original
     // kernel would report the transposed shapes with both flags false.

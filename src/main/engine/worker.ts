@@ -24,7 +24,7 @@ async function run(): Promise<EngineOutcome> {
   }
   const { config } = input;
   const active = await initBackend(config.backend);
-  const dataset = await loadDataset(config.data, config.seed, input.baseDir);
+  const dataset = await loadDataset(config.data, config.seed, input.baseDir, (message) => post({ type: 'event', event: { type: 'log', message } }));
   post({
     type: 'event',
     event: { type: 'started', environment: describeEnvironment(active), analysisSamples: config.analysis.samples, trainSize: dataset.n },

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { migrations as appMigrations, type Migration } from './migrations';
+import { explainBindingLoadError, nativeBindingOption } from './native-binding';
 
 /** A problem with the run database that the user can act on (wrong version, missing run...). */
 export class StoreError extends Error {
@@ -33,12 +34,22 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Data
   const newest = migrations.length === 0 ? 0 : migrations[migrations.length - 1].version;
   const inMemory = file === ':memory:';
 
+  // Inside Electron the addon is a separate build for Electron's ABI (see ./native-binding);
+  // under Node, better-sqlite3's own build in node_modules (nativeBinding undefined).
+  let nativeBinding: string | undefined;
+  try {
+    nativeBinding = nativeBindingOption();
+  } catch (err) {
+    throw new StoreError(`cannot open the run database ${file}: ${messageOf(err)}`, { cause: err });
+  }
+
   if (!readonly && !inMemory) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   let db: Database.Database;
   try {
-    db = new Database(file, { readonly, fileMustExist: readonly });
+    db = new Database(file, { readonly, fileMustExist: readonly, ...(nativeBinding ? { nativeBinding } : {}) });
   } catch (err) {
-    throw new StoreError(`cannot open the run database ${file}: ${messageOf(err)}`, { cause: err });
+    const reason = nativeBinding ? explainBindingLoadError(err, nativeBinding) : messageOf(err);
+    throw new StoreError(`cannot open the run database ${file}: ${reason}`, { cause: err });
   }
 
   try {

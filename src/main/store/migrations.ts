@@ -69,12 +69,47 @@ CREATE TABLE frequencies (
 ) STRICT;
 `;
 
+// Version 2: validation metrics per epoch, the epoch at which a run's training loss first fell
+// below its threshold, sweep groups (runs.group_id, present since version 1, points at
+// groups.id; deleting a group leaves its runs), and the DFT view of 1-D fits per analysed epoch.
+const schemaV2 = `
+ALTER TABLE epochs ADD COLUMN validation_loss REAL;
+ALTER TABLE epochs ADD COLUMN validation_accuracy REAL;
+ALTER TABLE runs ADD COLUMN epochs_to_threshold INTEGER;
+
+CREATE TABLE groups (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  name        TEXT    NOT NULL,
+  created_at  TEXT    NOT NULL,
+  vary_path   TEXT    NOT NULL,
+  vary_values TEXT    NOT NULL CHECK (json_valid(vary_values)),
+  base_config TEXT    NOT NULL CHECK (json_valid(base_config))
+) STRICT;
+
+CREATE INDEX runs_by_group ON runs (group_id, id);
+
+CREATE TABLE spectra (
+  run_id           INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  epoch            INTEGER NOT NULL CHECK (epoch >= 0),
+  target_amplitude BLOB    NOT NULL,
+  output_amplitude BLOB    NOT NULL,
+  peaks            BLOB    NOT NULL,
+  peak_errors      BLOB    NOT NULL,
+  PRIMARY KEY (run_id, epoch)
+) STRICT, WITHOUT ROWID;
+`;
+
 /** The app's migrations, in ascending version order starting at 1. */
 export const migrations: readonly Migration[] = [
   {
     version: 1,
     description: 'runs, per-epoch metrics and per-layer frequency curves',
     up: (db) => db.exec(schemaV1),
+  },
+  {
+    version: 2,
+    description: 'validation metrics, epochs to threshold, sweep groups, DFT spectra of 1-D fits',
+    up: (db) => db.exec(schemaV2),
   },
 ];
 

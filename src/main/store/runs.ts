@@ -8,6 +8,8 @@ import {
   runStatuses,
   type EngineOutcome,
   type EpochMetrics,
+  type GroupRecord,
+  type OutputSpectrum,
   type LayerFrequency,
   type RunDetail,
   type RunEnvironment,
@@ -24,6 +26,8 @@ export interface RunFilter {
   search?: string;
   /** At most this many runs (the newest). */
   limit?: number;
+  /** Only the runs of this sweep group. */
+  groupId?: number;
 }
 
 /** Who this store writes as, and its clock; the defaults suit the app. */
@@ -54,6 +58,8 @@ interface RunRow {
   message: string | null;
   tags: string;
   notes: string;
+  group_id: number | null;
+  epochs_to_threshold: number | null;
 }
 
 interface EpochRow {
@@ -62,6 +68,26 @@ interface EpochRow {
   accuracy: number | null;
   learning_rate: number;
   seconds: number;
+  validation_loss: number | null;
+  validation_accuracy: number | null;
+}
+
+interface SpectrumRow {
+  epoch: number;
+  target_amplitude: Buffer;
+  output_amplitude: Buffer;
+  peaks: Buffer;
+  peak_errors: Buffer;
+}
+
+interface GroupRow {
+  id: number;
+  name: string;
+  created_at: string;
+  vary_path: string;
+  vary_values: string;
+  base_config: string;
+  run_ids: string;
 }
 
 interface FrequencyRow {
@@ -90,22 +116,36 @@ interface ActiveRunRow {
 const runColumns = `
   id, name, status, config, created_at, started_at, finished_at, environment, last_epoch, final_loss,
   (final_loss IS NULL AND EXISTS (SELECT 1 FROM epochs WHERE epochs.run_id = runs.id)) AS final_loss_is_nan,
-  message, tags, notes`;
+  message, tags, notes, group_id, epochs_to_threshold`;
 
 const sql = {
-  insertRun: `INSERT INTO runs (name, status, config, created_at, owner_pid, owner_host)
-              VALUES (@name, 'queued', @config, @createdAt, @ownerPid, @ownerHost)`,
+  insertRun: `INSERT INTO runs (name, status, config, created_at, owner_pid, owner_host, group_id)
+              VALUES (@name, 'queued', @config, @createdAt, @ownerPid, @ownerHost, @groupId)`,
+  insertGroup: `INSERT INTO groups (name, created_at, vary_path, vary_values, base_config)
+                VALUES (@name, @createdAt, @varyPath, @varyValues, @baseConfig)`,
+  groupColumns: `SELECT g.id, g.name, g.created_at, g.vary_path, g.vary_values, g.base_config,
+                        (SELECT json_group_array(id) FROM (SELECT id FROM runs WHERE group_id = g.id ORDER BY id)) AS run_ids
+                 FROM groups g WHERE (@id IS NULL OR g.id = @id) ORDER BY g.created_at DESC, g.id DESC`,
+  insertSpectrum: `INSERT INTO spectra (run_id, epoch, target_amplitude, output_amplitude, peaks, peak_errors)
+                   VALUES (@id, @epoch, @targetAmplitude, @outputAmplitude, @peaks, @peakErrors)`,
+  spectra: `SELECT epoch, target_amplitude, output_amplitude, peaks, peak_errors FROM spectra WHERE run_id = ? ORDER BY epoch`,
   setName: `UPDATE runs SET name = @name WHERE id = @id`,
   start: `UPDATE runs SET status = 'running', started_at = @now, environment = @environment,
                           owner_pid = @ownerPid, owner_host = @ownerHost
           WHERE id = @id AND status = 'queued'`,
   // SET expressions see the old row: final_loss follows the newest epoch that has metrics.
+  // epochs_to_threshold: the first epoch whose loss is below training.threshold (or, when that is
+  // absent or null, training.stop.lossBelow). A NaN loss binds as NULL and never counts.
   advance: `UPDATE runs SET
+              epochs_to_threshold = CASE
+                WHEN epochs_to_threshold IS NULL AND @hasMetrics
+                     AND @loss < COALESCE(json_extract(config, '$.training.threshold'), json_extract(config, '$.training.stop.lossBelow'))
+                THEN @epoch ELSE epochs_to_threshold END,
               final_loss = CASE WHEN @hasMetrics AND @epoch >= COALESCE(last_epoch, -1) THEN @loss ELSE final_loss END,
               last_epoch = MAX(COALESCE(last_epoch, -1), @epoch)
             WHERE id = @id AND status = 'running'`,
-  insertEpoch: `INSERT INTO epochs (run_id, epoch, loss, accuracy, learning_rate, seconds)
-                VALUES (@id, @epoch, @loss, @accuracy, @learningRate, @seconds)`,
+  insertEpoch: `INSERT INTO epochs (run_id, epoch, loss, accuracy, learning_rate, seconds, validation_loss, validation_accuracy)
+                VALUES (@id, @epoch, @loss, @accuracy, @learningRate, @seconds, @validationLoss, @validationAccuracy)`,
   insertFrequency: `INSERT INTO frequencies (run_id, epoch, layer, configured_layer, normalisation, scale, k, lfr, rdf_k, rdf, peak_k)
                     VALUES (@id, @epoch, @layer, @configuredLayer, @normalisation, @scale, @k, @lfr, @rdfK, @rdf, @peakK)`,
   finish: `UPDATE runs SET status = @status, message = @message, finished_at = @now
@@ -116,6 +156,7 @@ const sql = {
   interrupt: `UPDATE runs SET status = 'interrupted', message = @message WHERE id = @id AND status = @status`,
   list: `SELECT ${runColumns} FROM runs
          WHERE (@statuses IS NULL OR status IN (SELECT value FROM json_each(@statuses)))
+           AND (@groupId IS NULL OR group_id = @groupId)
            AND (@pattern IS NULL
                 OR name LIKE @pattern ESCAPE '\\'
                 OR notes LIKE @pattern ESCAPE '\\'
@@ -123,7 +164,7 @@ const sql = {
          ORDER BY created_at DESC, id DESC
          LIMIT @limit`,
   get: `SELECT ${runColumns} FROM runs WHERE id = ?`,
-  metrics: `SELECT epoch, loss, accuracy, learning_rate, seconds FROM epochs WHERE run_id = ? ORDER BY epoch`,
+  metrics: `SELECT epoch, loss, accuracy, learning_rate, seconds, validation_loss, validation_accuracy FROM epochs WHERE run_id = ? ORDER BY epoch`,
   frequencies: `SELECT epoch, layer, configured_layer, normalisation, scale, k, lfr, rdf_k, rdf, peak_k
                 FROM frequencies WHERE run_id = ? ORDER BY epoch, layer`,
   status: `SELECT status FROM runs WHERE id = ?`,
@@ -135,14 +176,29 @@ const sql = {
 
 type Statements = { [K in keyof typeof sql]: Database.Statement };
 
+/** A sweep group to store: its name, the setting that varies and its values, the shared config. */
+export interface NewGroup {
+  name: string;
+  varyPath: string;
+  values: readonly unknown[];
+  baseConfig: ExperimentConfigInput;
+}
+
 /** The lab's runs and their results, stored in an open run database. */
 export class RunStore {
   private readonly statements: Statements;
   private readonly ownerPid: number;
   private readonly ownerHost: string;
   private readonly now: () => Date;
-  private readonly createTx: (config: string, name: string) => number;
-  private readonly saveEpochTx: (id: number, epoch: number, metrics: EpochMetrics | null, frequencies: readonly LayerFrequency[]) => void;
+  private readonly createTx: (config: string, name: string, groupId: number | null) => number;
+  private readonly createGroupTx: (group: NewGroup, runs: readonly { config: string; name: string }[]) => { groupId: number; runIds: number[] };
+  private readonly saveEpochTx: (
+    id: number,
+    epoch: number,
+    metrics: EpochMetrics | null,
+    frequencies: readonly LayerFrequency[],
+    spectrum: OutputSpectrum | null,
+  ) => void;
   private readonly interruptTx: (isAlive: OwnerIsAlive) => number[];
   private readonly readRunTx: (id: number) => RunDetail | null;
 
@@ -153,10 +209,21 @@ export class RunStore {
     this.statements = Object.fromEntries(
       Object.entries(sql).map(([key, text]) => [key, db.prepare(text)]),
     ) as Statements;
-    this.createTx = db.transaction((config: string, name: string) => this.insertRun(config, name));
+    this.createTx = db.transaction((config: string, name: string, groupId: number | null) => this.insertRun(config, name, groupId));
+    this.createGroupTx = db.transaction((group: NewGroup, runs: readonly { config: string; name: string }[]) => {
+      const { lastInsertRowid } = this.statements.insertGroup.run({
+        name: group.name,
+        createdAt: this.timestamp(),
+        varyPath: group.varyPath,
+        varyValues: JSON.stringify(group.values),
+        baseConfig: JSON.stringify(group.baseConfig),
+      });
+      const groupId = Number(lastInsertRowid);
+      return { groupId, runIds: runs.map((r) => this.insertRun(r.config, r.name, groupId)) };
+    });
     this.saveEpochTx = db.transaction(
-      (id: number, epoch: number, metrics: EpochMetrics | null, frequencies: readonly LayerFrequency[]) =>
-        this.writeEpoch(id, epoch, metrics, frequencies),
+      (id: number, epoch: number, metrics: EpochMetrics | null, frequencies: readonly LayerFrequency[], spectrum: OutputSpectrum | null) =>
+        this.writeEpoch(id, epoch, metrics, frequencies, spectrum),
     );
     this.interruptTx = db.transaction((isAlive: OwnerIsAlive) => this.interruptOrphans(isAlive)).immediate;
     // One read transaction: the run and its results come from the same snapshot.
@@ -166,7 +233,31 @@ export class RunStore {
   /** Stores a new run of `config` (validated, defaults filled) as 'queued' and returns its id. */
   createRun(config: ExperimentConfigInput, name?: string): number {
     const valid = validateConfig(config, 'run config');
-    return this.createTx(JSON.stringify(valid), name?.trim() || valid.name.trim());
+    return this.createTx(JSON.stringify(valid), name?.trim() || valid.name.trim(), null);
+  }
+
+  /**
+   * Stores a sweep: the group and one queued run per config, in one transaction, in the order
+   * given (which is the order of `group.values`). Returns the group's id and the runs' ids.
+   */
+  createGroup(group: NewGroup, runs: readonly { config: ExperimentConfigInput; name?: string }[]): { groupId: number; runIds: number[] } {
+    if (runs.length === 0) throw new StoreError('a group needs at least one run');
+    const valid = runs.map((r, i) => {
+      const config = validateConfig(r.config, `config of run ${i + 1} of the group`);
+      return { config: JSON.stringify(config), name: r.name?.trim() || config.name.trim() };
+    });
+    return this.createGroupTx({ ...group, baseConfig: validateConfig(group.baseConfig, 'base config of the group') }, valid);
+  }
+
+  /** Sweep groups, newest first, with their runs' ids. */
+  listGroups(): GroupRecord[] {
+    return (this.statements.groupColumns.all({ id: null }) as GroupRow[]).map(toGroupRecord);
+  }
+
+  /** One sweep group, or null if there is none with that id. */
+  getGroup(id: number): GroupRecord | null {
+    const row = this.statements.groupColumns.get({ id }) as GroupRow | undefined;
+    return row ? toGroupRecord(row) : null;
   }
 
   /** Marks a queued run 'running', owned by process `ownerPid` on this host. */
@@ -182,9 +273,9 @@ export class RunStore {
   }
 
   /** Saves one epoch of a running run in one transaction: its metrics (if any), its frequency curves, and the run's progress. */
-  saveEpoch(id: number, metrics: EpochMetrics | null, frequencies: readonly LayerFrequency[]): void {
-    const epoch = metrics?.epoch ?? frequencies[0]?.epoch;
-    if (epoch === undefined) throw new StoreError(`run ${id}: an epoch needs metrics or frequencies to save`);
+  saveEpoch(id: number, metrics: EpochMetrics | null, frequencies: readonly LayerFrequency[], spectrum: OutputSpectrum | null = null): void {
+    const epoch = metrics?.epoch ?? frequencies[0]?.epoch ?? spectrum?.epoch;
+    if (epoch === undefined) throw new StoreError(`run ${id}: an epoch needs metrics, frequencies or a spectrum to save`);
     if (!Number.isInteger(epoch) || epoch < 0) throw new StoreError(`run ${id}: epoch ${epoch} is not a whole number >= 0`);
     for (const f of frequencies) {
       if (f.epoch !== epoch) {
@@ -197,7 +288,13 @@ export class RunStore {
         );
       }
     }
-    this.saveEpochTx(id, epoch, metrics, frequencies);
+    if (spectrum) {
+      if (spectrum.epoch !== epoch) throw new StoreError(`run ${id}: the spectrum is for epoch ${spectrum.epoch}, not epoch ${epoch}`);
+      if (spectrum.targetAmplitude.length !== spectrum.outputAmplitude.length || spectrum.peaks.length !== spectrum.peakErrors.length) {
+        throw new StoreError(`run ${id}: the spectrum at epoch ${epoch} has arrays of mismatched lengths`);
+      }
+    }
+    this.saveEpochTx(id, epoch, metrics, frequencies, spectrum);
   }
 
   /** Records how a queued or running run ended: status, message and finish time. */
@@ -239,6 +336,7 @@ export class RunStore {
       statuses: statuses === null ? null : JSON.stringify(statuses),
       pattern: search ? `%${escapeLike(search)}%` : null,
       limit,
+      groupId: filter.groupId ?? null,
     }) as RunRow[];
     return rows.map(toRunRecord);
   }
@@ -272,20 +370,27 @@ export class RunStore {
     if (changes === 0) throw this.cannot(id, 'delete', ['completed', 'cancelled', 'failed', 'interrupted', 'diverged']);
   }
 
-  private insertRun(config: string, name: string): number {
+  private insertRun(config: string, name: string, groupId: number | null): number {
     const { lastInsertRowid } = this.statements.insertRun.run({
       name,
       config,
       createdAt: this.timestamp(),
       ownerPid: this.ownerPid,
       ownerHost: this.ownerHost,
+      groupId,
     });
     const id = Number(lastInsertRowid);
     if (!name) this.statements.setName.run({ id, name: `Run ${id}` });
     return id;
   }
 
-  private writeEpoch(id: number, epoch: number, metrics: EpochMetrics | null, frequencies: readonly LayerFrequency[]): void {
+  private writeEpoch(
+    id: number,
+    epoch: number,
+    metrics: EpochMetrics | null,
+    frequencies: readonly LayerFrequency[],
+    spectrum: OutputSpectrum | null,
+  ): void {
     const { changes } = this.statements.advance.run({
       id,
       epoch,
@@ -301,7 +406,19 @@ export class RunStore {
         accuracy: metrics.accuracy,
         learningRate: metrics.learningRate,
         seconds: metrics.seconds,
+        validationLoss: metrics.validationLoss ?? null,
+        validationAccuracy: metrics.validationAccuracy ?? null,
       }), `run ${id} already has metrics for epoch ${epoch}`);
+    }
+    if (spectrum) {
+      insertOnce(() => this.statements.insertSpectrum.run({
+        id,
+        epoch,
+        targetAmplitude: floatsToBlob(spectrum.targetAmplitude),
+        outputAmplitude: floatsToBlob(spectrum.outputAmplitude),
+        peaks: floatsToBlob(spectrum.peaks),
+        peakErrors: floatsToBlob(spectrum.peakErrors),
+      }), `run ${id} already has a spectrum at epoch ${epoch}`);
     }
     for (const f of frequencies) {
       insertOnce(() => this.statements.insertFrequency.run({
@@ -325,7 +442,8 @@ export class RunStore {
     if (!row) return null;
     const metrics = (this.statements.metrics.all(id) as EpochRow[]).map(toEpochMetrics);
     const frequencies = (this.statements.frequencies.all(id) as FrequencyRow[]).map(toLayerFrequency);
-    return { ...toRunRecord(row), metrics, frequencies };
+    const spectra = (this.statements.spectra.all(id) as SpectrumRow[]).map(toSpectrum);
+    return { ...toRunRecord(row), metrics, frequencies, ...(spectra.length ? { spectra } : {}) };
   }
 
   private interruptOrphans(isAlive: OwnerIsAlive): number[] {
@@ -412,6 +530,31 @@ function toRunRecord(row: RunRow): RunRecord {
     message: row.message,
     tags: JSON.parse(row.tags) as string[],
     notes: row.notes,
+    // Only when set, so that records of plain runs look as they always did.
+    ...(row.group_id !== null ? { groupId: row.group_id } : {}),
+    ...(row.epochs_to_threshold !== null ? { epochsToThreshold: row.epochs_to_threshold } : {}),
+  };
+}
+
+function toGroupRecord(row: GroupRow): GroupRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    createdAt: row.created_at,
+    varyPath: row.vary_path,
+    values: JSON.parse(row.vary_values) as unknown[],
+    baseConfig: validateConfig(JSON.parse(row.base_config), `stored base config of group ${row.id}`),
+    runIds: JSON.parse(row.run_ids) as number[],
+  };
+}
+
+function toSpectrum(row: SpectrumRow): OutputSpectrum {
+  return {
+    epoch: row.epoch,
+    targetAmplitude: blobToFloats(row.target_amplitude),
+    outputAmplitude: blobToFloats(row.output_amplitude),
+    peaks: blobToFloats(row.peaks),
+    peakErrors: blobToFloats(row.peak_errors),
   };
 }
 
@@ -422,6 +565,8 @@ function toEpochMetrics(row: EpochRow): EpochMetrics {
     accuracy: row.accuracy,
     learningRate: row.learning_rate,
     seconds: row.seconds,
+    ...(row.validation_loss !== null ? { validationLoss: row.validation_loss } : {}),
+    ...(row.validation_accuracy !== null ? { validationAccuracy: row.validation_accuracy } : {}),
   };
 }
 

@@ -1,10 +1,23 @@
 // echarts for the renderer: only the chart types and components the option builders of
-// src/shared/charts use (line series, title, legend, grid, axis tooltip), drawn on canvas.
+// src/shared/charts use (line, scatter and heat map series; title, legend, grid, axis tooltip,
+// visual map), drawn on canvas on screen and with the SVG renderer for SVG export.
 import * as echarts from 'echarts/core';
-import { LineChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TitleComponent, TooltipComponent } from 'echarts/components';
-import { CanvasRenderer } from 'echarts/renderers';
+import { HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
+import { GridComponent, LegendComponent, TitleComponent, TooltipComponent, VisualMapContinuousComponent } from 'echarts/components';
+import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 
-echarts.use([LineChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent, CanvasRenderer]);
+echarts.use([
+  LineChart,
+  ScatterChart,
+  HeatmapChart,
+  GridComponent,
+  LegendComponent,
+  TitleComponent,
+  TooltipComponent,
+  VisualMapContinuousComponent,
+  CanvasRenderer,
+  SVGRenderer,
+]);
 
 export { echarts };
+export type ChartInstance = ReturnType<typeof echarts.init>;

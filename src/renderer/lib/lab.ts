@@ -1,11 +1,11 @@
-// Access to the lab service from the page: window.lab, exposed by the preload script.
+// Access to the lab service from the page: window.lab (the desktop app's preload) or, in a
+// browser on `npm run serve`, the WebSocket client of api-client.ts.
 import type { LabBridge } from '../../shared/bridge';
+import { getLabBridge } from './api-client';
 
-/** The lab bridge; throws a clear message when the page is not running inside the app. */
+/** The lab bridge; throws a clear message when the page is opened neither by the app nor by npm run serve. */
 export function lab(): LabBridge {
-  const bridge = window.lab;
-  if (!bridge) throw new Error('window.lab is missing: this page must be opened by Frequency Lab (its preload script provides the lab)');
-  return bridge;
+  return getLabBridge();
 }
 
 /** The message of anything thrown. */

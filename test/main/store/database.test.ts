@@ -42,10 +42,11 @@ function tableNames(db: Database.Database): string[] {
   return (db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
 }
 
-/** The app's migrations plus a version 2 that adds a column, as a future release would. */
+/** The app's migrations plus one more that adds a column, as a future release would. */
+const next = latestSchemaVersion + 1;
 const withVersion2: readonly Migration[] = [
   ...migrations,
-  { version: 2, description: 'test: runs.priority', up: (db) => db.exec('ALTER TABLE runs ADD COLUMN priority INTEGER NOT NULL DEFAULT 0') },
+  { version: next, description: 'test: runs.priority', up: (db) => db.exec('ALTER TABLE runs ADD COLUMN priority INTEGER NOT NULL DEFAULT 0') },
 ];
 
 describe('openDatabase on a new file', () => {
@@ -53,8 +54,8 @@ describe('openDatabase on a new file', () => {
     const file = path.join(tempDir(), 'nested', 'deeper', 'lab.db');
     const db = open(file);
     expect(fs.existsSync(file)).toBe(true);
-    expect(latestSchemaVersion).toBe(1);
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(latestSchemaVersion).toBe(migrations.length);
+    expect(db.pragma('user_version', { simple: true })).toBe(latestSchemaVersion);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
@@ -72,15 +73,15 @@ describe('openDatabase on a new file', () => {
     const id = new RunStore(first).createRun(config);
     first.close();
     const again = open(file);
-    expect(again.pragma('user_version', { simple: true })).toBe(1);
+    expect(again.pragma('user_version', { simple: true })).toBe(latestSchemaVersion);
     expect(new RunStore(again).getRun(id)!.config).toEqual(config);
-    expect(fs.existsSync(backupPath(file, 1))).toBe(false);
+    expect(fs.existsSync(backupPath(file, latestSchemaVersion))).toBe(false);
   });
 
   it('migrates an empty file (schema version 0)', () => {
     const file = path.join(tempDir(), 'empty.db');
     fs.writeFileSync(file, '');
-    expect(open(file).pragma('user_version', { simple: true })).toBe(1);
+    expect(open(file).pragma('user_version', { simple: true })).toBe(latestSchemaVersion);
     expect(fs.existsSync(backupPath(file, 0))).toBe(false);
   });
 });
@@ -103,7 +104,7 @@ describe('openDatabase version checks', () => {
     const message = (error as Error).message;
     expect(message).toContain(file);
     expect(message).toContain('schema version 99');
-    expect(message).toContain('at most version 1');
+    expect(message).toContain(`at most version ${latestSchemaVersion}`);
 
     const after = raw(file, { readonly: true });
     expect(after.pragma('user_version', { simple: true })).toBe(99);
@@ -132,13 +133,13 @@ describe('openDatabase migrations', () => {
     v1.close();
 
     const v2 = open(file, { migrations: withVersion2 });
-    expect(v2.pragma('user_version', { simple: true })).toBe(2);
+    expect(v2.pragma('user_version', { simple: true })).toBe(next);
     expect(v2.prepare('SELECT name, priority FROM runs WHERE id = ?').get(id)).toEqual({ name: 'kept run', priority: 0 });
 
-    const backup = backupPath(file, 1);
-    expect(backup).toBe(`${file}.v1.bak`);
+    const backup = backupPath(file, latestSchemaVersion);
+    expect(backup).toBe(`${file}.v${latestSchemaVersion}.bak`);
     const copy = raw(backup, { readonly: true });
-    expect(copy.pragma('user_version', { simple: true })).toBe(1);
+    expect(copy.pragma('user_version', { simple: true })).toBe(latestSchemaVersion);
     expect(copy.prepare('SELECT name FROM runs WHERE id = ?').get(id)).toEqual({ name: 'kept run' });
     expect(fs.existsSync(`${backup}.partial`)).toBe(false);
   });
@@ -146,8 +147,8 @@ describe('openDatabase migrations', () => {
   it('migrates a database without data and without a backup', () => {
     const file = path.join(tempDir(), 'lab.db');
     open(file).close();
-    expect(open(file, { migrations: withVersion2 }).pragma('user_version', { simple: true })).toBe(2);
-    expect(fs.existsSync(backupPath(file, 1))).toBe(false);
+    expect(open(file, { migrations: withVersion2 }).pragma('user_version', { simple: true })).toBe(next);
+    expect(fs.existsSync(backupPath(file, latestSchemaVersion))).toBe(false);
   });
 
   it('rolls back a failing migration and keeps the file at its version', () => {
@@ -156,26 +157,26 @@ describe('openDatabase migrations', () => {
     const failing: readonly Migration[] = [
       ...migrations,
       {
-        version: 2,
+        version: next,
         description: 'test: half done',
         up: (db) => {
-          db.exec('CREATE TABLE groups (id INTEGER PRIMARY KEY)');
+          db.exec('CREATE TABLE half_done (id INTEGER PRIMARY KEY)');
           throw new Error('disk on fire');
         },
       },
     ];
     expect(() => openDatabase(file, { migrations: failing })).toThrow(
-      /migrating the run database .*lab\.db to schema version 2 \(test: half done\) failed: disk on fire/,
+      new RegExp(`migrating the run database .*lab\\.db to schema version ${next} \\(test: half done\\) failed: disk on fire`),
     );
     const after = open(file);
-    expect(after.pragma('user_version', { simple: true })).toBe(1);
-    expect(tableNames(after)).not.toContain('groups');
+    expect(after.pragma('user_version', { simple: true })).toBe(latestSchemaVersion);
+    expect(tableNames(after)).not.toContain('half_done');
   });
 
   it('refuses to migrate a file opened readonly', () => {
     const file = path.join(tempDir(), 'lab.db');
     open(file).close();
-    expect(() => openDatabase(file, { readonly: true, migrations: withVersion2 })).toThrow(/needs migrating to version 2/);
+    expect(() => openDatabase(file, { readonly: true, migrations: withVersion2 })).toThrow(new RegExp(`needs migrating to version ${next}`));
   });
 });
 

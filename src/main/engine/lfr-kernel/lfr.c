@@ -3,7 +3,7 @@
 // problem: rows i0..i0+ti and columns j0..j0+tj of the samples, which the host has sorted by the
 // value of their target (the "group", e.g. the class) and padded so that every aligned quad of
 // four samples belongs to one group. For every k it adds
-//   S[k][i][g] += sum_{j in tile, group(j) = g} exp(-k |x_i - x_j|^2 / 2)
+//   S[k][g][i] += sum_{j in tile, group(j) = g} exp(-k |x_i - x_j|^2 / 2)
 // and, for an off-diagonal tile (symmetric), the same sums with rows and columns swapped, so each
 // unordered pair {i, j} costs one exp per k. Nothing is kept per k beyond the tile: the n x n
 // kernel is never formed.
@@ -26,7 +26,7 @@ static inline float hsum(v4 a) {
 // t is clamped at -125 (results below 2^-125 ~ 2.4e-38 come out as about that value).
 static inline v4 exp2_neg(v4 t) {
   const v4 magic = wasm_f32x4_splat(12582912.0f);  // 1.5 * 2^23: adding it rounds to an integer
-  t = wasm_f32x4_max(t, wasm_f32x4_splat(-125.0f));
+  t = wasm_f32x4_pmax(t, wasm_f32x4_splat(-125.0f)); // pmax: one maxps (max is several instructions in V8)
   v4 nb = wasm_f32x4_add(t, magic);
   v4 n = wasm_f32x4_sub(nb, magic);
   v4 f = wasm_f32x4_sub(t, n);  // exact, |f| <= 1/2
@@ -81,7 +81,8 @@ static void distances(const float *X, int dp, const float *norms, int i0, int ti
   }
 }
 
-// Runs of equal group among the column quads of the tile: segStart/segEnd in quads, segGroup.
+// Runs of equal group among `nq` quads from quad q0: seg[3s] = first quad, seg[3s+1] = end quad
+// (relative to q0), seg[3s+2] = group. Returns the number of runs.
 static int segments(const int32_t *quadGroup, int q0, int nq, int32_t *seg) {
   int count = 0;
   for (int q = 0; q < nq;) {
@@ -96,31 +97,110 @@ static int segments(const int32_t *quadGroup, int q0, int nq, int32_t *seg) {
   return count;
 }
 
-// One tile. ck[k] = -k/2 * log2(e) (float). S is [K][np][G] float64. scratch: ti*tj + ti*G +
-// G*tj floats + 3*(tj/4) ints. symmetric: also add the column sums (off-diagonal tiles).
+// Sum of each of four vectors, as one vector (h(a), h(b), h(c), h(d)).
+static inline v4 hsum4(v4 a, v4 b, v4 c, v4 d) {
+  v4 ab0 = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), ab1 = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);
+  v4 cd0 = wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), cd1 = wasm_i32x4_shuffle(c, d, 2, 6, 3, 7);
+  v4 ab = wasm_f32x4_add(ab0, ab1);  // a0+a2 b0+b2 a1+a3 b1+b3
+  v4 cd = wasm_f32x4_add(cd0, cd1);
+  v4 lo = wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), hi = wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7);
+  return wasm_f32x4_add(lo, hi);
+}
+
+// Kernel values below 2^PRUNE_LOG2 (about 9e-13) are left out: a 4 x 4 block of pairs whose
+// smallest distance gives exp(-k d / 2) below that is skipped for that k and every larger k.
+// Every row sum has the diagonal term 1, so n skipped values change a ratio by at most n * 9e-13
+// (1e-8 at n = 10000), far below float32 rounding.
+#define PRUNE_LOG2 (-40.0f)
+
+// Bytes of scratch memory lfr_tile needs for tiles of at most `tile` x `tile`.
+EXPORT(lfr_scratch_bytes)
+int lfr_scratch_bytes(int tile) {
+  const int q = tile / 4;
+  return 4 * (tile * tile + 2 * q * tile + 6 * q + 8 + 3 * q * q);
+}
+
+// Number of leading k (ck sorted descending: k ascending) whose kernel value at distance m is
+// at least 2^PRUNE_LOG2, i.e. ck[k] * m >= PRUNE_LOG2.
+static int aliveCount(const float *ck, int K, float m) {
+  if (!(m > 0.0f)) return m == 0.0f ? K : 0; // NaN never reaches here (the host checks)
+  const float cut = PRUNE_LOG2 / m;
+  int lo = 0, hi = K; // ck[lo..) unknown; answer in [lo, hi]
+  while (lo < hi) {
+    int mid = (lo + hi) >> 1;
+    if (ck[mid] >= cut) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+// One tile. ck[k] = -k/2 * log2(e) as a float, k ascending (ck descending). S is [K][G][np]
+// float64: S[k][g][i] is the sum of the kernel over the samples j of group g for row i.
+// scratch: lfr_scratch_bytes(max(ti, tj)). symmetric: also add the column sums (off-diagonal
+// tiles); a diagonal tile (i0 == j0, ti == tj) is computed in full with row sums only, so each
+// ordered pair is counted once either way.
 EXPORT(lfr_tile)
 void lfr_tile(const float *X, int dp, const float *norms, const int32_t *quadGroup, const float *ck, int K, int G, int np,
               double *S, float *scratch, int i0, int ti, int j0, int tj, int symmetric) {
+  const int tile = ti > tj ? ti : tj, q = tile / 4, nqi = ti >> 2, nqj = tj >> 2;
   float *D = scratch;
-  float *rowSum = D + ti * tj;   // [ti][G]
-  float *colSum = rowSum + ti * G; // [G][tj]
-  int32_t *seg = (int32_t *)(colSum + G * tj);
+  float *rowSum = D + tile * tile;         // [column segment][ti]
+  float *colSum = rowSum + q * tile;       // [row segment][tj]
+  int32_t *colSeg = (int32_t *)(colSum + q * tile);
+  int32_t *rowSeg = colSeg + 3 * q + 4;
+  int32_t *vecList = rowSeg + 3 * q + 4;   // [row quad][column quad]: column quads, per segment by alive count
+  int32_t *aliveList = vecList + q * q;    // alive count of each entry of vecList
+  int32_t *alive = aliveList + q * q;      // [row quad][column segment]: how many of the segment's quads are alive
   distances(X, dp, norms, i0, ti, j0, tj, D);
-  const int nseg = segments(quadGroup, j0 >> 2, tj >> 2, seg);
+  const int ncs = segments(quadGroup, j0 >> 2, nqj, colSeg);
+  const int nrs = symmetric ? segments(quadGroup, i0 >> 2, nqi, rowSeg) : 0;
+
+  // For each 4 x 4 block: how many k keep it, and per row quad and segment the column quads
+  // sorted by that count (descending), so the quads alive at k are a prefix.
+  for (int a = 0; a < nqi; a++) {
+    const float *d = D + 4 * a * tj;
+    for (int s = 0; s < ncs; s++) {
+      const int p0 = colSeg[3 * s], p1 = colSeg[3 * s + 1];
+      int32_t *vl = vecList + a * nqj, *al = aliveList + a * nqj;
+      for (int p = p0; p < p1; p++) {
+        v4 m = wasm_f32x4_pmin(wasm_f32x4_pmin(wasm_v128_load(d + 4 * p), wasm_v128_load(d + tj + 4 * p)),
+                              wasm_f32x4_pmin(wasm_v128_load(d + 2 * tj + 4 * p), wasm_v128_load(d + 3 * tj + 4 * p)));
+        m = wasm_f32x4_pmin(m, wasm_i32x4_shuffle(m, m, 2, 3, 0, 1));
+        m = wasm_f32x4_pmin(m, wasm_i32x4_shuffle(m, m, 1, 0, 3, 2));
+        const int count = aliveCount(ck, K, wasm_f32x4_extract_lane(m, 0));
+        int at = p; // insertion sort, descending count
+        while (at > p0 && al[at - 1] < count) {
+          al[at] = al[at - 1];
+          vl[at] = vl[at - 1];
+          at--;
+        }
+        al[at] = count;
+        vl[at] = p;
+      }
+      alive[a * ncs + s] = p1 - p0;
+    }
+  }
+
   for (int k = 0; k < K; k++) {
     const v4 c = wasm_f32x4_splat(ck[k]);
-    for (int a = 0; a < ti * G; a++) rowSum[a] = 0.0f;
-    if (symmetric)
-      for (int a = 0; a < G * tj; a++) colSum[a] = 0.0f;
+    for (int a = 0; a < ncs * ti; a++) rowSum[a] = 0.0f;
+    for (int a = 0; a < nrs * tj; a++) colSum[a] = 0.0f;
+    int rs = 0; // the row segment of row quad a (symmetric tiles)
     for (int a = 0; a < ti; a += 4) {
       const float *d0 = D + a * tj, *d1 = d0 + tj, *d2 = d1 + tj, *d3 = d2 + tj;
-      float *col = colSum + quadGroup[(i0 + a) >> 2] * tj;
-      float *row = rowSum + a * G;
-      for (int s = 0; s < nseg; s++) {
-        const int e = seg[3 * s + 1] * 4, g = seg[3 * s + 2];
+      if (symmetric && a >= rowSeg[3 * rs + 1] * 4) rs++;
+      float *col = colSum + rs * tj;
+      const int32_t *vl = vecList + (a >> 2) * nqj, *al = aliveList + (a >> 2) * nqj;
+      for (int s = 0; s < ncs; s++) {
+        const int p0 = colSeg[3 * s];
+        int len = alive[(a >> 2) * ncs + s];
+        while (len > 0 && al[p0 + len - 1] <= k) len--;
+        alive[(a >> 2) * ncs + s] = len;
+        if (len == 0) continue;
         v4 r0 = wasm_f32x4_splat(0), r1 = r0, r2 = r0, r3 = r0;
         if (symmetric) {
-          for (int b = seg[3 * s] * 4; b < e; b += 4) {
+          for (int p = p0; p < p0 + len; p++) {
+            const int b = 4 * vl[p];
             v4 g0 = exp2_neg(wasm_f32x4_mul(wasm_v128_load(d0 + b), c));
             v4 g1 = exp2_neg(wasm_f32x4_mul(wasm_v128_load(d1 + b), c));
             v4 g2 = exp2_neg(wasm_f32x4_mul(wasm_v128_load(d2 + b), c));
@@ -133,24 +213,27 @@ void lfr_tile(const float *X, int dp, const float *norms, const int32_t *quadGro
             wasm_v128_store(col + b, wasm_f32x4_add(wasm_v128_load(col + b), cs));
           }
         } else {
-          for (int b = seg[3 * s] * 4; b < e; b += 4) {
+          for (int p = p0; p < p0 + len; p++) {
+            const int b = 4 * vl[p];
             r0 = wasm_f32x4_add(r0, exp2_neg(wasm_f32x4_mul(wasm_v128_load(d0 + b), c)));
             r1 = wasm_f32x4_add(r1, exp2_neg(wasm_f32x4_mul(wasm_v128_load(d1 + b), c)));
             r2 = wasm_f32x4_add(r2, exp2_neg(wasm_f32x4_mul(wasm_v128_load(d2 + b), c)));
             r3 = wasm_f32x4_add(r3, exp2_neg(wasm_f32x4_mul(wasm_v128_load(d3 + b), c)));
           }
         }
-        row[g] += hsum(r0);
-        row[G + g] += hsum(r1);
-        row[2 * G + g] += hsum(r2);
-        row[3 * G + g] += hsum(r3);
+        float *row = rowSum + s * ti + a;
+        wasm_v128_store(row, wasm_f32x4_add(wasm_v128_load(row), hsum4(r0, r1, r2, r3)));
       }
     }
-    double *Sk = S + (int64_t)k * np * G;
-    for (int a = 0; a < ti; a++)
-      for (int g = 0; g < G; g++) Sk[(int64_t)(i0 + a) * G + g] += rowSum[a * G + g];
-    if (symmetric)
-      for (int g = 0; g < G; g++)
-        for (int b = 0; b < tj; b++) Sk[(int64_t)(j0 + b) * G + g] += colSum[g * tj + b];
+    for (int s = 0; s < ncs; s++) {
+      double *dst = S + ((int64_t)k * G + colSeg[3 * s + 2]) * np + i0;
+      const float *src = rowSum + s * ti;
+      for (int a = 0; a < ti; a++) dst[a] += src[a];
+    }
+    for (int r = 0; r < nrs; r++) {
+      double *dst = S + ((int64_t)k * G + rowSeg[3 * r + 2]) * np + j0;
+      const float *src = colSum + r * tj;
+      for (int b = 0; b < tj; b++) dst[b] += src[b];
+    }
   }
 }

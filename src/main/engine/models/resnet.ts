@@ -90,6 +90,48 @@ export interface ResnetParts {
 /** A ResNet as a Network, with its parts. */
 export type Resnet = Network & { parts: ResnetParts };
 
+/**
+ * Batch normalisation in training mode over batch, height and width, with its gradient written
+ * out (tfjs's FusedBatchNorm gradient materialises tiled copies, slow on wasm):
+ *   mu = mean(x), var = mean((x - mu)^2), xhat = (x - mu) / sqrt(var + eps), y = gamma xhat + beta
+ *   dbeta = sum(dy), dgamma = sum(dy xhat), dx = gamma / (N sqrt(var + eps)) (N dy - dbeta - xhat dgamma)
+ * with sums over the N = batch * height * width positions of each channel. Returns y and the
+ * batch mean and (biased) variance, which the caller disposes.
+ */
+export function trainingBatchNorm(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon: number,
+): { y: tf.Tensor4D; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  const axes = [0, 1, 2];
+  const n = x.shape[0] * x.shape[1] * x.shape[2];
+  let stats: tf.Tensor1D[] = [];
+  const forward = (xIn: tf.Tensor, gammaIn: tf.Tensor, betaIn: tf.Tensor, save: tf.GradSaveFunc) => {
+    const mean = tf.mean(xIn, axes);
+    const centred = tf.sub(xIn, mean);
+    const variance = tf.mean(tf.square(centred), axes);
+    const invStd = tf.rsqrt(tf.add(variance, epsilon));
+    const xHat = tf.mul(centred, invStd);
+    stats = [tf.keep(mean.clone()) as tf.Tensor1D, tf.keep(variance.clone()) as tf.Tensor1D];
+    save([xHat, invStd, gammaIn]);
+    return {
+      value: tf.add(tf.mul(xHat, gammaIn), betaIn),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xh, inv, g] = saved;
+        const dBeta = tf.sum(dy, axes);
+        const dGamma = tf.sum(tf.mul(dy, xh), axes);
+        const scale = tf.div(tf.mul(g, inv), n);
+        const dx = tf.mul(tf.sub(tf.sub(tf.mul(dy, n), dBeta), tf.mul(xh, dGamma)), scale);
+        return [dx, dGamma, dBeta];
+      },
+    };
+  };
+  const f = tf.customGrad(forward as unknown as Parameters<typeof tf.customGrad>[0]);
+  const y = f(x, gamma, beta) as tf.Tensor4D;
+  return { y, mean: stats[0], variance: stats[1] };
+}
+
 export function createResnet(model: ResnetConfig, imageShape: [number, number, number], outputDim: number, seed: number): Resnet {
   registerWasmConvKernels();
   const rng = createRng(deriveSeed(seed, 'init'));
@@ -156,13 +198,14 @@ export function createResnet(model: ResnetConfig, imageShape: [number, number, n
     if (!training) {
       return tf.batchNorm4d(x, p.runningMean as tf.Tensor as tf.Tensor1D, p.runningVariance as tf.Tensor as tf.Tensor1D, beta, gamma, epsilon);
     }
-    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    const { y, mean, variance } = trainingBatchNorm(x, gamma, beta, epsilon);
     // Running averages (not trained: the assignments are not part of the loss's gradient).
     tf.tidy(() => {
       p.runningMean.assign(tf.add(tf.mul(p.runningMean, momentum), tf.mul(mean, 1 - momentum)));
       p.runningVariance.assign(tf.add(tf.mul(p.runningVariance, momentum), tf.mul(variance, 1 - momentum)));
     });
-    return tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, beta, gamma, epsilon);
+    tf.dispose([mean, variance]);
+    return y;
   };
   const convolve = (x: tf.Tensor4D, c: Conv) => tf.conv2d(x, c.filter as tf.Variable<tf.Rank.R4>, c.stride, 'same');
   const flat = (x: tf.Tensor): tf.Tensor2D => tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
