@@ -40,10 +40,12 @@ async function main(): Promise<void> {
   const warmupSeconds = (performance.now() - w0) / 1000;
 
   const seconds: number[] = [];
+  const cpuSeconds: number[] = [];
   const layerSeconds: number[][] = [];
   let lfr: number[][] = [];
   for (let r = 0; r < repeats; r++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const perLayer: number[] = [];
     lfr = layers.map((h) => {
       const l0 = performance.now();
@@ -52,6 +54,8 @@ async function main(): Promise<void> {
       return result;
     });
     seconds.push((performance.now() - t0) / 1000);
+    const c1 = process.cpuUsage(c0);
+    cpuSeconds.push((c1.user + c1.system) / 1e6);
     layerSeconds.push(perLayer);
     process.stderr.write(`ours n=${n} repeat ${r + 1}/${repeats}: ${seconds[r].toFixed(2)} s\n`);
   }
@@ -65,6 +69,7 @@ async function main(): Promise<void> {
     layers: layers.length,
     k: lfr[0]?.length ?? 0,
     seconds,
+    cpuSeconds,
     layerSeconds,
     warmupSeconds,
     lfr,

@@ -50,10 +50,15 @@ async function main(): Promise<void> {
     'bench train config',
   );
   const seconds: number[] = [];
+  const cpuSeconds: number[] = [];
   const losses: number[] = [];
+  let cpuMark = process.cpuUsage();
   const outcome = trainAndAnalyse(config, dataset, {
     emit: (e) => {
       if (e.type === 'epoch' && e.metrics) {
+        const cpu = process.cpuUsage(cpuMark);
+        cpuMark = process.cpuUsage();
+        cpuSeconds.push((cpu.user + cpu.system) / 1e6);
         seconds.push(e.metrics.seconds);
         losses.push(e.metrics.loss);
         process.stderr.write(`ours epoch ${e.epoch}: ${e.metrics.seconds.toFixed(2)} s, loss ${e.metrics.loss.toFixed(5)}\n`);
@@ -62,7 +67,7 @@ async function main(): Promise<void> {
     cancelled: () => false,
   });
   if (outcome.status !== 'completed') throw new Error(`training did not complete: ${outcome.status} ${outcome.message}`);
-  const result = { backend: active.backend, detail: active.detail, samples, batchSize, seconds, losses, peakRssBytes: peakRssBytes() };
+  const result = { backend: active.backend, detail: active.detail, samples, batchSize, seconds, cpuSeconds, losses, peakRssBytes: peakRssBytes() };
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
 }
 

@@ -7,7 +7,9 @@ import { formatMiB, formatRatio, formatSeconds } from './stats';
 export const caseNames = ['analysis', 'train', 'resnet', 'storage', 'ui'] as const;
 export type CaseName = (typeof caseNames)[number];
 
-export type Measured = { seconds: number; all: number[]; peakRssBytes: number; implementation: string } | { error: string };
+export type Measured =
+  | { seconds: number; all: number[]; cpuSeconds: number | null; peakRssBytes: number; implementation: string }
+  | { error: string };
 
 export interface BenchReport {
   command: string;
@@ -47,6 +49,16 @@ function ratio(ours: Measured, ref: Measured | null): number | null {
 function time(m: Measured | null): string {
   if (!m) return 'not run';
   return 'error' in m ? `failed: ${m.error}` : formatSeconds(m.seconds);
+}
+
+function cpu(m: Measured | null): string {
+  if (!m || 'error' in m || m.cpuSeconds === null) return 'n/a';
+  return formatSeconds(m.cpuSeconds);
+}
+
+function cpuRatio(ours: Measured, ref: Measured | null): string {
+  if (!ref || 'error' in ours || 'error' in ref || ours.cpuSeconds === null || ref.cpuSeconds === null) return 'n/a';
+  return formatRatio(ours.cpuSeconds / ref.cpuSeconds);
 }
 
 function memory(m: Measured | null): string {
@@ -101,13 +113,17 @@ export function renderReport(r: BenchReport): string {
   if (r.analysis.length) {
     lines.push('### Case 1: frequency analysis of one snapshot (5 layers x width 500, 100 delta values)');
     lines.push('');
-    lines.push('| n | threads | ours | ours peak RSS | PyTorch | PyTorch peak RSS | ratio ours/PyTorch | max abs LFR difference | repeats ours (s) | repeats PyTorch (s) |');
-    lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
+    lines.push('| n | threads | ours | PyTorch | **ratio** | ours CPU | PyTorch CPU | CPU ratio | ours peak RSS | PyTorch peak RSS | max abs LFR difference |');
+    lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const a of r.analysis) {
       lines.push(
-        `| ${a.n} | ${a.threads} | ${time(a.ours)} | ${memory(a.ours)} | ${time(a.reference)} | ${memory(a.reference)} | ${formatRatio(ratio(a.ours, a.reference))} | ${a.maxLfrDifference?.toExponential(1) ?? 'n/a'} | ${all(a.ours)} | ${all(a.reference)} |`,
+        `| ${a.n} | ${a.threads} | ${time(a.ours)} | ${time(a.reference)} | **${formatRatio(ratio(a.ours, a.reference))}** | ${cpu(a.ours)} | ${cpu(a.reference)} | ${cpuRatio(a.ours, a.reference)} | ${memory(a.ours)} | ${memory(a.reference)} | ${a.maxLfrDifference?.toExponential(1) ?? 'n/a'} |`,
       );
     }
+    lines.push('');
+    lines.push('Times are wall-clock medians for the whole snapshot (5 layers); CPU is the process CPU time (all threads) of the same repeats. Every repeat (s):');
+    lines.push('');
+    for (const a of r.analysis) lines.push(`- n = ${a.n}, ${a.threads} thread(s): ours ${all(a.ours) || 'n/a'}; PyTorch ${all(a.reference) || 'n/a'}`);
     lines.push('');
     const impl = r.analysis.find((a) => !('error' in a.ours))?.ours as { implementation: string } | undefined;
     const refImpl = r.analysis.find((a) => a.reference && !('error' in a.reference))?.reference as { implementation: string } | undefined;
@@ -136,11 +152,11 @@ export function renderReport(r: BenchReport): string {
   if (r.training.length) {
     lines.push(`### Case 2: one training epoch, 784-500x5-10 tanh, MSE, Adam, batch 256, ${r.training[0].samples} samples`);
     lines.push('');
-    lines.push('| threads | ours per epoch | ours peak RSS | PyTorch per epoch | PyTorch peak RSS | ratio ours/PyTorch | epochs ours (s) | epochs PyTorch (s) |');
-    lines.push('|---:|---:|---:|---:|---:|---:|---|---|');
+    lines.push('| threads | ours per epoch | PyTorch per epoch | **ratio** | ours CPU | PyTorch CPU | CPU ratio | ours peak RSS | PyTorch peak RSS | epochs ours (s) | epochs PyTorch (s) |');
+    lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|');
     for (const t of r.training) {
       lines.push(
-        `| ${t.threads} | ${time(t.ours)} | ${memory(t.ours)} | ${time(t.reference)} | ${memory(t.reference)} | ${formatRatio(ratio(t.ours, t.reference))} | ${all(t.ours)} | ${all(t.reference)} |`,
+        `| ${t.threads} | ${time(t.ours)} | ${time(t.reference)} | **${formatRatio(ratio(t.ours, t.reference))}** | ${cpu(t.ours)} | ${cpu(t.reference)} | ${cpuRatio(t.ours, t.reference)} | ${memory(t.ours)} | ${memory(t.reference)} | ${all(t.ours)} | ${all(t.reference)} |`,
       );
     }
     lines.push('');

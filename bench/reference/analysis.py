@@ -101,9 +101,10 @@ def main():
     sync()
     warmup = time.perf_counter() - w0
 
-    seconds, layer_seconds, lfr = [], [], []
+    seconds, cpu_seconds, layer_seconds, lfr = [], [], [], []
     for r in range(a.repeats):
         t0 = time.perf_counter()
+        c0 = time.process_time()
         per_layer, lfr = [], []
         for h in layers:
             l0 = time.perf_counter()
@@ -111,13 +112,14 @@ def main():
             sync()
             per_layer.append(time.perf_counter() - l0)
         seconds.append(time.perf_counter() - t0)
+        cpu_seconds.append(time.process_time() - c0)
         layer_seconds.append(per_layer)
         print(f'pytorch {a.dtype} n={a.n} threads={a.threads} repeat {r + 1}/{a.repeats}: {seconds[-1]:.2f} s', file=sys.stderr, flush=True)
     print('BENCH-RESULT ' + json.dumps({
         'implementation': f'PyTorch {torch.__version__}, {a.dtype}, blocks of {a.block} rows, on {a.device}',
         'threads': torch.get_num_threads(),
         'n': a.n, 'layers': len(layers), 'k': len(ks),
-        'seconds': seconds, 'layerSeconds': layer_seconds, 'warmupSeconds': warmup,
+        'seconds': seconds, 'cpuSeconds': cpu_seconds, 'layerSeconds': layer_seconds, 'warmupSeconds': warmup,
         'lfr': lfr, 'peakRssBytes': peak_rss_bytes(),
     }))
 

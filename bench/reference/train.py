@@ -60,9 +60,10 @@ def main():
     net = nn.Sequential(*layers).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=1e-5)
     n = a.samples
-    seconds, losses = [], []
+    seconds, cpu_seconds, losses = [], [], []
     for epoch in range(a.epochs):
         t0 = time.perf_counter()
+        c0 = time.process_time()
         order = torch.randperm(n, device=device)
         loss_sum = torch.zeros((), dtype=torch.float64, device=device)
         correct = torch.zeros((), dtype=torch.int64, device=device)
@@ -79,12 +80,13 @@ def main():
         mean_loss = loss_sum.item() / n
         _ = correct.item() / n
         seconds.append(time.perf_counter() - t0)
+        cpu_seconds.append(time.process_time() - c0)
         losses.append(mean_loss)
         print(f'pytorch epoch {epoch + 1}: {seconds[-1]:.2f} s, loss {mean_loss:.5f}', file=sys.stderr, flush=True)
     print('BENCH-RESULT ' + json.dumps({
         'implementation': f'PyTorch {torch.__version__} on {a.device}',
         'threads': torch.get_num_threads(),
-        'samples': n, 'batchSize': a.batch, 'seconds': seconds, 'losses': losses,
+        'samples': n, 'batchSize': a.batch, 'seconds': seconds, 'cpuSeconds': cpu_seconds, 'losses': losses,
         'peakRssBytes': peak_rss_bytes(),
     }))
 

@@ -66,7 +66,7 @@ export class LabService implements LabApi, LabSweepApi {
     return { groupId, runIds };
   }
 
-  async listGroups(): Promise<GroupRecord[]> {
+  async listGroups(_request: Record<string, never> = {}): Promise<GroupRecord[]> {
     return this.store.listGroups();
   }
 

@@ -17,6 +17,8 @@ const idxDataSchema = z.strictObject({
   files: z.enum(['train', 't10k']).default('train'),
   /** How many samples to train on: a seeded random subset of the files (paper: 30000). */
   trainSize: z.number().int().positive(),
+  /** Held-out validation samples, drawn first with the seed and never trained on; absent: none. */
+  validationSize: z.number().int().min(0).optional(),
 });
 
 /** A one-dimensional regression target sampled on an interval. */
@@ -357,7 +359,7 @@ export const experimentConfigSchema = z
     }
     if (c.data.kind === 'idx') {
       const available = c.data.files === 'train' ? 60000 : 10000;
-      if (c.data.trainSize > available) {
+      if (c.data.trainSize + (c.data.validationSize ?? 0) > available) {
         ctx.addIssue({
           code: 'custom',
           path: ['data', 'trainSize'],

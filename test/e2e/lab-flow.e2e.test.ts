@@ -29,6 +29,8 @@ import {
 import type { WsLabClient } from '../../src/renderer/lib/api-client';
 
 const firstName = 'e2e MNIST 2x32';
+/** For waits on the page or the door: generous, as the machine may be busy with other tests. */
+const patient = { timeout: 30_000, interval: 100 };
 const secondName = 'e2e MNIST 3x32';
 
 /** Fills one setup field (a text input or a select) by its config path. */
@@ -93,11 +95,11 @@ describe.skipIf(!hasChromium || !hasMnist)('the lab in a browser: setup, live, r
 
     // A bad value: the field says why and "start" is disabled; fixed, both clear.
     await setField(page, 'data.trainSize', '-5');
-    await expect.poll(() => page.getByTestId('field-error-data.trainSize').isVisible()).toBe(true);
+    await expect.poll(() => page.getByTestId('field-error-data.trainSize').isVisible(), patient).toBe(true);
     expect(await page.getByTestId('field-error-data.trainSize').textContent()).toMatch(/\S/);
     expect(await page.getByTestId('start-run').isDisabled()).toBe(true);
     await setField(page, 'data.trainSize', '300');
-    await expect.poll(() => page.getByTestId('field-error-data.trainSize').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('field-error-data.trainSize').count(), patient).toBe(0);
 
     await setField(page, 'model.hidden', '32, 32');
     await setField(page, 'training.batchSize', '50');
@@ -113,8 +115,9 @@ describe.skipIf(!hasChromium || !hasMnist)('the lab in a browser: setup, live, r
     await screenshot(page, 'setup');
 
     await page.getByTestId('start-run').click();
+    // The page's startRun reaches the door over its WebSocket: the run is stored.
+    await expect.poll(async () => (await client.listRuns({})).length, patient).toBe(1);
     const runs = await client.listRuns({});
-    expect(runs).toHaveLength(1);
     firstId = runs[0].id;
     expect(runs[0]).toMatchObject({ name: firstName });
     expect(runs[0].config).toMatchObject({
@@ -131,7 +134,7 @@ describe.skipIf(!hasChromium || !hasMnist)('the lab in a browser: setup, live, r
     // Progress while it trains, then "completed" with every epoch done.
     await expect.poll(async () => (await page.getByTestId('live-status').textContent())?.trim(), { timeout: 60_000 }).toMatch(/running|completed/);
     await waitForLiveStatus(page, 'completed');
-    await expect.poll(async () => (await page.getByTestId('live-epoch').textContent())?.replace(/\s+/g, ' ').trim()).toBe('3 / 3');
+    await expect.poll(async () => (await page.getByTestId('live-epoch').textContent())?.replace(/\s+/g, ' ').trim(), patient).toBe('3 / 3');
     expect(await page.getByTestId('live-backend').textContent()).toMatch(/wasm/);
     await page.waitForTimeout(600); // the charts' last redraw
     await screenshot(page, 'live');
@@ -158,7 +161,7 @@ describe.skipIf(!hasChromium || !hasMnist)('the lab in a browser: setup, live, r
     await setField(page, 'name', secondName);
     await setField(page, 'model.hidden', '32, 32, 32');
     await page.getByTestId('start-run').click();
-    await expect.poll(async () => (await client.listRuns({})).length).toBe(2);
+    await expect.poll(async () => (await client.listRuns({})).length, patient).toBe(2);
     secondId = (await client.listRuns({})).find((r) => r.id !== firstId)!.id;
     if (!(await page.getByTestId('live-status').isVisible())) await page.getByTestId('nav-live').click();
     await waitForLiveStatus(page, 'completed');
@@ -167,25 +170,26 @@ describe.skipIf(!hasChromium || !hasMnist)('the lab in a browser: setup, live, r
 
     await page.getByTestId('nav-runs').click();
     await page.getByTestId(`run-row-${secondId}`).waitFor();
-    await expect.poll(async () => await page.getByTestId(`run-row-${secondId}`).textContent()).toContain('completed');
-    await screenshot(page, 'runs');
+    await expect.poll(async () => await page.getByTestId(`run-row-${secondId}`).textContent(), patient).toContain('completed');
   });
 
   it('compares the two runs: every chart drawn, the epoch slider moves', async () => {
     await page.getByTestId(`run-select-${firstId}`).check();
     await page.getByTestId(`run-select-${secondId}`).check();
+    expect(await page.getByTestId('compare-selected').isEnabled()).toBe(true);
+    await screenshot(page, 'runs');
     await page.getByTestId('compare-selected').click();
     for (const kind of ['rdf-layers', 'rdf-epochs', 'peaks', 'loss', 'depth']) {
       const chart = page.getByTestId(`chart-${kind}`);
       await chart.waitFor();
-      await expect.poll(() => chart.locator('canvas').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+      await expect.poll(() => chart.locator('canvas').count(), patient).toBeGreaterThan(0);
     }
     const slider = page.getByTestId('epoch-slider');
     await slider.focus();
     await page.keyboard.press('Home');
-    await expect.poll(async () => (await page.getByTestId('epoch-value').textContent())?.trim()).toBe('0');
+    await expect.poll(async () => (await page.getByTestId('epoch-value').textContent())?.trim(), patient).toBe('0');
     await page.keyboard.press('End');
-    await expect.poll(async () => (await page.getByTestId('epoch-value').textContent())?.trim()).toBe('3');
+    await expect.poll(async () => (await page.getByTestId('epoch-value').textContent())?.trim(), patient).toBe('3');
     // One layer across runs: the last hidden layer of each run, overlaid.
     await page.getByTestId('rdf-mode-runs').check();
     expect(await page.getByTestId('rdf-mode-runs').isChecked()).toBe(true);
@@ -255,7 +259,7 @@ describe.skipIf(!hasChromium || !hasMnist)('the lab in a browser: setup, live, r
       const metrics = runs.get(Number(r[0]))!.metrics.find((m) => m.epoch === Number(r[2]))!;
       expect(Number(r[3])).toBe(metrics.loss);
     }
-    await expect.poll(async () => await page.getByTestId('export-status-loss').textContent()).toMatch(/Saved CSV/);
+    await expect.poll(async () => await page.getByTestId('export-status-loss').textContent(), patient).toMatch(/Saved CSV/);
   });
 
   it('logged no errors in the page', () => {

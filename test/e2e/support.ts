@@ -16,8 +16,9 @@ export const mnistDir = path.resolve(repoRoot, '../shared/data/mnist');
 export const hasMnist = fs.existsSync(path.join(mnistDir, 't10k-images-idx3-ubyte.gz')) || fs.existsSync(path.join(mnistDir, 't10k-images-idx3-ubyte'));
 export const chromiumPath = process.env.FREQLAB_CHROMIUM ?? '/usr/bin/chromium';
 export const hasChromium = fs.existsSync(chromiumPath);
-/** Where the screenshots shown in the README go. */
-export const screenshotDir = path.join(repoRoot, 'docs/screenshots');
+/** Where the screenshots shown in the README go ($FREQLAB_E2E_SCREENSHOTS: another folder, to
+ *  leave docs/ untouched). */
+export const screenshotDir = path.resolve(process.env.FREQLAB_E2E_SCREENSHOTS || path.join(repoRoot, 'docs/screenshots'));
 
 export interface ServeDoor {
   url: string;

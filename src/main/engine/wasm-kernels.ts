@@ -24,6 +24,7 @@ function swapLastTwo(rank: number): number[] {
 interface GemmExports {
   gemm(a: number, ai: number, at: number, b: number, c: number, m: number, k: number, n: number): void;
   pack_transpose(src: number, rows: number, cols: number, dst: number): void;
+  gather_rows(src: number, rows: number, rowBytes: number, idx: number, count: number, dst: number): number;
 }
 
 /** What our kernel needs of the wasm backend: its Emscripten module (memory, malloc) and tensor offsets. */
@@ -89,21 +90,74 @@ function gemmMatMul(a: TensorInfo, b: TensorInfo, transposeA: boolean, transpose
   const aOff = internals.dataIdMap.get(a.dataId)!.memoryOffset;
   const bOff = internals.dataIdMap.get(b.dataId)!.memoryOffset;
   const cOff = internals.dataIdMap.get(out.dataId)!.memoryOffset;
-  const packed = transposeB ? internals.wasm._malloc(k * n * 4) : 0;
+  // Transposed operands are packed once into row-major copies: a strided A would touch a new
+  // cache line for every k step of every row quad.
+  const packedB = transposeB ? internals.wasm._malloc(k * n * 4) : 0;
+  const packedA = transposeA ? internals.wasm._malloc(m * k * 4) : 0;
   try {
     for (let i = 0; i < batch; i++) {
-      const aAt = aOff + (batchA === 1 ? 0 : i) * m * k * 4;
+      let aAt = aOff + (batchA === 1 ? 0 : i) * m * k * 4;
       let bAt = bOff + (batchB === 1 ? 0 : i) * k * n * 4;
-      if (transposeB && (i === 0 || batchB > 1)) {
-        gemm.pack_transpose(bAt, n, k, packed); // b holds n x k: make it k x n
+      if (transposeA) {
+        if (i === 0 || batchA > 1) gemm.pack_transpose(aAt, k, m, packedA); // a holds k x m: make it m x k
+        aAt = packedA;
       }
-      if (transposeB) bAt = packed;
-      gemm.gemm(aAt, transposeA ? 1 : k, transposeA ? m : 1, bAt, cOff + i * m * n * 4, m, k, n);
+      if (transposeB) {
+        if (i === 0 || batchB > 1) gemm.pack_transpose(bAt, n, k, packedB); // b holds n x k: make it k x n
+        bAt = packedB;
+      }
+      gemm.gemm(aAt, k, 1, bAt, cOff + i * m * n * 4, m, k, n);
     }
   } finally {
-    if (packed) internals.wasm._free(packed);
+    if (packedA) internals.wasm._free(packedA);
+    if (packedB) internals.wasm._free(packedB);
   }
   return out;
+}
+
+/**
+ * GatherV2 along the first axis (the trainer's batch rows) as one row copy per index; the
+ * backend's kernel computes every element's source position. Other gathers, other dtypes and
+ * out-of-range indices go to the original kernel.
+ */
+function patchGather(): void {
+  const key = 'GatherV2/wasm';
+  if (patched.has(key)) return;
+  const original = getKernel('GatherV2', 'wasm');
+  if (!original) throw new Error('wasm backend has no GatherV2 kernel to patch');
+  const kernelFunc: KernelConfig['kernelFunc'] = (args) => {
+    const x = args.inputs.x as TensorInfo;
+    const indices = args.inputs.indices as TensorInfo;
+    const backend = args.backend as KernelBackend;
+    const axis = Number(args.attrs?.axis ?? 0);
+    const batchDims = Number(args.attrs?.batchDims ?? 0);
+    const gemm = process.env.FREQLAB_WASM_GEMM === '0' ? null : gemmFor(backend);
+    if (
+      !gemm || (axis !== 0 && axis !== -x.shape.length) || batchDims !== 0 || x.shape.length < 1 || indices.dtype !== 'int32' ||
+      (x.dtype !== 'float32' && x.dtype !== 'int32')
+    ) {
+      return original.kernelFunc(args);
+    }
+    const internals = backend as unknown as WasmBackendInternals;
+    const rowBytes = product(x.shape, 1, x.shape.length) * 4;
+    const count = product(indices.shape, 0, indices.shape.length);
+    const out = internals.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype as 'float32');
+    if (count === 0 || rowBytes === 0) return out;
+    const bad = gemm.gather_rows(
+      internals.dataIdMap.get(x.dataId)!.memoryOffset,
+      x.shape[0],
+      rowBytes,
+      internals.dataIdMap.get(indices.dataId)!.memoryOffset,
+      count,
+      internals.dataIdMap.get(out.dataId)!.memoryOffset,
+    );
+    if (bad < 0) return out;
+    backend.disposeData(out.dataId);
+    return original.kernelFunc(args);
+  };
+  unregisterKernel('GatherV2', 'wasm');
+  registerKernel({ ...original, kernelFunc });
+  patched.add(key);
 }
 
 /** Re-registers a wasm matmul kernel (BatchMatMul, _FusedMatMul) so it never runs transposed. */
@@ -159,4 +213,5 @@ function patchMatMulKernel(kernelName: string): void {
 export function applyWasmKernelFixes(): void {
   patchMatMulKernel('BatchMatMul');
   patchMatMulKernel('_FusedMatMul');
+  patchGather();
 }

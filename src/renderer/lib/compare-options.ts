@@ -9,8 +9,9 @@ export interface Choice {
   label: string;
 }
 
-/** Layer choices for one or more runs: the stored layers counted from the input, then (when the
- *  runs have a known depth) the last hidden layers counted from the output. */
+/** Layer choices for one or more runs: the last hidden layer (-1, which lines up runs of
+ *  different depth) and other layers the runs were configured to count from the output, then
+ *  the stored layers counted from the input. */
 export function layerChoices(runs: readonly RunDetail[]): Choice[] {
   const fromInput = [...new Set(runs.flatMap((r) => storedLayers(r)))].sort((a, b) => a - b);
   const depths = runs.map(runDepth).filter((d): d is number => d !== null);
@@ -18,7 +19,9 @@ export function layerChoices(runs: readonly RunDetail[]): Choice[] {
   const fromOutput = Array.from({ length: Math.min(minDepth, 6) }, (_, i) => -(i + 1));
   const stored = new Set(runs.flatMap((r) => r.frequencies.map((f) => f.configuredLayer)));
   return [
-    ...fromOutput.filter((l) => stored.has(l) || runs.some((r) => storedLayers(r).includes((runDepth(r) ?? 0) + 1 + l))).map((l) => ({ value: l, label: layerChoiceText(l) })),
+    ...fromOutput
+      .filter((l) => (l === -1 || stored.has(l)) && runs.some((r) => storedLayers(r).includes((runDepth(r) ?? 0) + 1 + l)))
+      .map((l) => ({ value: l, label: layerChoiceText(l) })),
     ...fromInput.map((l) => ({ value: l, label: layerChoiceText(l) })),
   ];
 }

@@ -208,6 +208,7 @@ export function kindLabel(kind: string): string {
 /** The fields of `schema` filled with their defaults ('kind' set), for a kind the form knows
  *  nothing about: required fields are left out, so validation asks for them by name. */
 export function schemaDefaults(schema: unknown, kind: string): Draft {
+  if (!schema || typeof schema !== 'object') return { kind };
   const s = schema as { safeParse?: (v: unknown) => { success: boolean; data?: unknown }; shape?: Record<string, { safeParse?: (v: unknown) => { success: boolean; data?: unknown } }> };
   const whole = s.safeParse?.({ kind });
   if (whole?.success && whole.data && typeof whole.data === 'object') return { ...(whole.data as Draft) };
@@ -327,6 +328,7 @@ interface ZodLike {
 
 /** The inputs of a union member's fields (not 'kind'), read from its schema. */
 export function genericFields(schema: unknown): GenericField[] {
+  if (!schema || typeof schema !== 'object') return [];
   const shape = (schema as { shape?: Record<string, ZodLike> }).shape ?? {};
   return Object.entries(shape)
     .filter(([key]) => key !== 'kind')

@@ -108,7 +108,19 @@ async function loadIdxDataset(data: IdxDataConfig, seed: number, baseDir: string
       `trainSize ${data.trainSize} is more than the ${pair.n} images in the file`,
     );
   }
-  const indices = trainSubsetIndices(pair.n, data.trainSize, seed);
+  const validationSize = data.validationSize ?? 0;
+  if (data.trainSize + validationSize > pair.n) {
+    throw new DataFileError(pair.imagesFile, `trainSize ${data.trainSize} + validationSize ${validationSize} is more than the ${pair.n} images in the file`);
+  }
+  // Without a validation set, the subset is drawn exactly as before validation sets existed.
+  const split = validationSize > 0 ? splitIndices(pair.n, validationSize, data.trainSize, seed) : null;
+  const ds = idxRows(data, pair, split ? split.train : trainSubsetIndices(pair.n, data.trainSize, seed), dir);
+  if (split) ds.validation = { ...idxRows(data, pair, split.validation, dir), name: `${path.basename(dir)} ${data.files} validation (${validationSize})` };
+  return ds;
+}
+
+/** Rows `indices` of an IDX pair as a dataset: pixels / 255, one-hot labels, image shape. */
+function idxRows(data: IdxDataConfig, pair: Awaited<ReturnType<typeof readIdxPair>>, indices: Int32Array, dir: string): Dataset {
   const inputDim = pair.rows * pair.cols;
   // Scale only the chosen rows: p / 255.
   const x = new Float32Array(indices.length * inputDim);
@@ -119,7 +131,7 @@ async function loadIdxDataset(data: IdxDataConfig, seed: number, baseDir: string
     labels[k] = pair.labels[indices[k]];
   }
   return {
-    name: `${path.basename(dir)} ${data.files} (${data.trainSize} of ${pair.n})`,
+    name: `${path.basename(dir)} ${data.files} (${indices.length} of ${pair.n})`,
     n: indices.length,
     inputDim,
     outputDim: IDX_CLASSES,

@@ -78,6 +78,16 @@ static inline void tileNarrow(const float *a, int ai, int at, const float *b, in
     }
 }
 
+// dst[r] = src row idx[r] for r < count, rows of rowBytes bytes (a gather along the first axis).
+// Returns the first index outside 0..rows-1, or -1 when all are valid (nothing is copied then).
+EXPORT(gather_rows)
+int gather_rows(const char *src, int rows, int rowBytes, const int32_t *idx, int count, char *dst) {
+  for (int r = 0; r < count; r++)
+    if (idx[r] < 0 || idx[r] >= rows) return r;
+  for (int r = 0; r < count; r++) __builtin_memcpy(dst + (int64_t)r * rowBytes, src + (int64_t)idx[r] * rowBytes, rowBytes);
+  return -1;
+}
+
 // C = A B with A(i, t) = a[i * ai + t * at] (m x k), B row-major k x n, C row-major m x n.
 EXPORT(gemm)
 void gemm(const float *a, int ai, int at, const float *b, float *c, int m, int k, int n) {

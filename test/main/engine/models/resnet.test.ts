@@ -73,7 +73,7 @@ describe('ResNet', () => {
       });
       // stem 6x6x4, block 1 6x6x4, block 2 (stride 2) 3x3x6, pooled 6, head 5
       expect(out).toEqual([[2, 3], [2, 144], [2, 144], [2, 54], [2, 6], [2, 5]]);
-      expect(() => tf.tidy(() => net.forward(tf.ones([1, 72]) as tf.Tensor2D, { training: false, keep: [6] }))).toThrow(/layer 6 is not an analysable layer/);
+      expect(() => tf.tidy(() => void net.forward(tf.ones([1, 72]) as tf.Tensor2D, { training: false, keep: [6] }))).toThrow(/layer 6 is not an analysable layer/);
     } finally {
       net.dispose();
     }
@@ -88,13 +88,13 @@ describe('ResNet', () => {
       const channel = (c: number) => values.flatMap((im) => im.flatMap((row) => row.map((px) => px[c])));
       const mean = [0, 1].map((c) => channel(c).reduce((s, v) => s + v, 0) / 8);
       const variance = [0, 1].map((c) => channel(c).reduce((s, v) => s + (v - mean[c]) ** 2, 0) / 8);
-      tf.tidy(() => net.forward(x, { training: true }));
+      tf.tidy(() => void net.forward(x, { training: true }));
       const running = net.parts.stem.bn;
       // running = 0.75 * running + 0.25 * batch, from 0 and 1
       expect(Array.from(running.runningMean.dataSync())).toEqual(mean.map((m) => expect.closeTo(0.25 * m, 5)));
       expect(Array.from(running.runningVariance.dataSync())).toEqual(variance.map((v) => expect.closeTo(0.75 + 0.25 * v, 5)));
       // inference does not change them
-      tf.tidy(() => net.forward(x, { training: false }));
+      tf.tidy(() => void net.forward(x, { training: false }));
       expect(Array.from(running.runningMean.dataSync())).toEqual(mean.map((m) => expect.closeTo(0.25 * m, 5)));
       tf.dispose([x, stemConv]);
     } finally {

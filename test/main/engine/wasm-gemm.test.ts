@@ -1,0 +1,119 @@
+// Our wasm product and gather kernels (src/main/engine/wasm-kernels.ts, gemm-kernel/gemm.c)
+// against the plain JS cpu backend: awkward sizes (not multiples of the 4 x 8 tile, k beyond the
+// k-block), every transpose, batches, gathers of rows, and nothing left behind.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../../src/main/engine/backend';
+import { createRng, normal } from '../../../src/main/engine/random';
+
+beforeAll(async () => {
+  expect((await initBackend('wasm')).backend).toBe('wasm');
+});
+
+function randn(seed: number, n: number): Float32Array {
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => Math.fround(normal(rng)));
+}
+
+async function both(f: () => tf.Tensor): Promise<{ cpu: Float32Array | Int32Array; wasm: Float32Array | Int32Array; shape: number[] }> {
+  const run = () =>
+    tf.tidy(() => {
+      const t = f();
+      return { values: t.dataSync().slice() as Float32Array | Int32Array, shape: t.shape };
+    });
+  await tf.setBackend('cpu');
+  let cpu: { values: Float32Array | Int32Array; shape: number[] };
+  try {
+    cpu = run();
+  } finally {
+    await tf.setBackend('wasm');
+  }
+  const wasm = run();
+  expect(wasm.shape).toEqual(cpu.shape);
+  return { cpu: cpu.values, wasm: wasm.values, shape: wasm.shape };
+}
+
+function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, scale: number): void {
+  expect(a.length).toBe(b.length);
+  for (let i = 0; i < a.length; i++) {
+    if (!(Math.abs(a[i] - b[i]) <= 1e-5 * scale)) expect.fail(`[${i}]: wasm ${a[i]} vs cpu ${b[i]}`);
+  }
+}
+
+describe('matMul through our kernel', () => {
+  it.each([
+    [1, 1, 1],
+    [3, 5, 7],
+    [4, 8, 8],
+    [5, 9, 17],
+    [37, 400, 13], // k beyond one k-block (384)
+    [64, 1000, 33],
+    [2, 0, 3], // k = 0: zeros
+  ])('m=%i k=%i n=%i, every transpose', async (m, k, n) => {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      const a = randn(m * 100 + k, m * k);
+      const b = randn(n * 100 + k + 1, k * n);
+      const { cpu, wasm } = await both(() =>
+        tf.matMul(tf.tensor2d(a, ta ? [k, m] : [m, k]), tf.tensor2d(b, tb ? [n, k] : [k, n]), ta, tb),
+      );
+      expectClose(wasm, cpu, Math.sqrt(Math.max(k, 1)) * 4);
+    }
+  });
+
+  it('batched products, equal batches and a single batch on either side', async () => {
+    const a = randn(1, 3 * 6 * 5);
+    const b = randn(2, 3 * 5 * 9);
+    const b1 = randn(3, 5 * 9);
+    for (const f of [
+      () => tf.matMul(tf.tensor3d(a, [3, 6, 5]), tf.tensor3d(b, [3, 5, 9])),
+      () => tf.matMul(tf.tensor3d(a, [3, 6, 5]), tf.tensor3d(b1, [1, 5, 9])),
+      () => tf.matMul(tf.tensor3d(b1, [1, 9, 5]), tf.tensor3d(a, [3, 6, 5]), false, true),
+      () => tf.matMul(tf.tensor3d(a, [3, 6, 5]), tf.tensor3d(b, [3, 9, 5]), false, true),
+    ]) {
+      const { cpu, wasm } = await both(f);
+      expectClose(wasm, cpu, 10);
+    }
+  });
+});
+
+describe('gather of rows', () => {
+  it('float32 and int32 rows, 1-D to 3-D inputs, 1-D and 2-D indices, repeats', async () => {
+    const x2 = randn(5, 7 * 6);
+    const idx = [6, 0, 3, 3, 1];
+    for (const f of [
+      () => tf.gather(tf.tensor2d(x2, [7, 6]), tf.tensor1d(idx, 'int32')),
+      () => tf.gather(tf.tensor2d(x2, [7, 6]), tf.tensor2d([1, 2, 6, 0], [2, 2], 'int32')),
+      () => tf.gather(tf.tensor1d(x2.subarray(0, 7)), tf.tensor1d(idx, 'int32')),
+      () => tf.gather(tf.tensor3d(x2, [7, 3, 2]), tf.tensor1d(idx, 'int32')),
+      () => tf.gather(tf.tensor2d(Int32Array.from({ length: 42 }, (_, i) => i * 3 - 7), [7, 6], 'int32'), tf.tensor1d(idx, 'int32')),
+      () => tf.gather(tf.tensor2d(x2, [7, 6]), tf.tensor1d([], 'int32')),
+      () => tf.gather(tf.tensor2d(x2, [7, 6]), tf.tensor1d([2, 4], 'int32'), 1), // not axis 0: the original kernel
+    ]) {
+      const { cpu, wasm } = await both(f);
+      expect(Array.from(wasm)).toEqual(Array.from(cpu));
+    }
+  });
+});
+
+describe('no leaks', () => {
+  it('leaves no tensors or backend buffers behind', () => {
+    const a = tf.tensor2d(randn(7, 12 * 10), [12, 10]);
+    const b = tf.tensor2d(randn(8, 10 * 9), [10, 9]);
+    const idx = tf.tensor1d([3, 1, 1], 'int32');
+    tf.tidy(() => tf.matMul(a, b).dataSync());
+    const buffers = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+    const tensors = tf.memory().numTensors;
+    const before = buffers();
+    for (let i = 0; i < 3; i++) {
+      tf.dispose([tf.matMul(a, b), tf.matMul(b, a, true, true), tf.matMul(a, a, false, true), tf.gather(a, idx)]);
+    }
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(buffers()).toBe(before);
+    tf.dispose([a, b, idx]);
+  });
+});
