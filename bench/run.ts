@@ -85,13 +85,14 @@ async function benchData(n: number): Promise<{ dir: string; meta: BenchDataMeta 
 }
 
 function threadEnv(t: number): Record<string, string> {
-  // The reference's BLAS and OpenMP pools; ours reads FREQLAB_ANALYSIS_THREADS. PASSIVE: see docs/benchmarks.md.
+  // The reference's BLAS and OpenMP pools; ours: analysis threads and matrix-product threads. PASSIVE: see docs/benchmarks.md.
   return {
     OPENBLAS_NUM_THREADS: String(t),
     OMP_NUM_THREADS: String(t),
     MKL_NUM_THREADS: String(t),
     OMP_WAIT_POLICY: 'PASSIVE',
     FREQLAB_ANALYSIS_THREADS: String(t),
+    FREQLAB_MATMUL_THREADS: String(t),
   };
 }
 

@@ -105,7 +105,7 @@ export function renderReport(r: BenchReport): string {
   } else {
     lines.push('- Reference: not run (--no-reference)');
   }
-  lines.push(`- Threads under test: ${r.threadCounts.join(', ')} (reference: OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = torch.set_num_threads = T, OMP_WAIT_POLICY=PASSIVE; ours: FREQLAB_ANALYSIS_THREADS = T)`);
+  lines.push(`- Threads under test: ${r.threadCounts.join(', ')} (reference: OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = torch.set_num_threads = T, OMP_WAIT_POLICY=PASSIVE; ours: FREQLAB_ANALYSIS_THREADS = FREQLAB_MATMUL_THREADS = T)`);
   lines.push(`- Each time is the median of ${r.repeats} repeat(s) in one child process after a warm-up; memory is that child's peak resident set (VmHWM)`);
   if (r.dataSource) lines.push(`- Data: ${r.dataSource}; hidden layers of the 784-500x5-10 tanh network at initialisation`);
   lines.push('');
@@ -160,7 +160,7 @@ export function renderReport(r: BenchReport): string {
       );
     }
     lines.push('');
-    lines.push('The first epoch of each side is a warm-up and not in the median (it is the first number of each list). Ours trains on one thread whatever T is.');
+    lines.push('The first epoch of each side is a warm-up and not in the median (it is the first number of each list). Ours runs the large matrix products on T threads (FREQLAB_MATMUL_THREADS) and everything else on one.');
     lines.push('');
   }
 

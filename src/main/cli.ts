@@ -41,7 +41,7 @@ const usage = `Frequency Lab command line
                                                 loss: training loss and accuracy against epoch;
                                                 spectrum: |DFT| of target and output (1-D data);
                                                 peak-errors: relative error at the target's peaks
-  npm run lab -- export --group G --png FILE [--figure ${groupFigures.join('|')}]
+  npm run lab -- export --group G[,G2...] --png FILE [--figure ${groupFigures.join('|')}]
                                                 threshold: epochs to the loss threshold per value;
                                                 the others: mean over runs with a ± std band
   npm run lab -- analyse --data KIND [options]  LFR/RDF of a data set's own target (no training)
@@ -195,7 +195,10 @@ async function main(argv: string[]): Promise<number> {
       if (values.group !== undefined) {
         if (!values.png) throw new Error('export --group needs --png FILE');
         const service = new LabService(store, { baseDir: process.cwd() });
-        const group = await service.getGroup({ groupId: positiveId(values.group, 'group') });
+        // Several groups of the same sweep (e.g. one per seed) are drawn together: --group 1,2,3.
+        const groups = await Promise.all(values.group.split(',').map((g) => service.getGroup({ groupId: positiveId(g.trim(), 'group') })));
+        if (new Set(groups.map((g) => g.varyPath)).size > 1) throw new Error(`the groups vary different settings (${groups.map((g) => g.varyPath).join(', ')}): draw them one at a time`);
+        const group = groups.length === 1 ? groups[0] : { ...groups[0], name: `${groups[0].name} (groups ${groups.map((g) => g.id).join(', ')})`, runs: groups.flatMap((g) => g.runs) };
         const figure = values.figure ?? (group.runs.some((r) => r.epochsToThreshold !== undefined || lossThreshold(r.config.training) !== null) ? 'threshold' : 'loss');
         const file = path.resolve(values.png);
         await writeChartPng(groupChartOption(group, figure), file);

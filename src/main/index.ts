@@ -12,6 +12,7 @@ import { RunActivity } from './run-activity';
 import { LabService } from './service';
 import { defaultDatabasePath, openDatabase, userDataDir } from './store/database';
 import { RunStore } from './store/runs';
+import { mainWindowOptions } from './window';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** How long quitting waits for a cancelled run to store its end before it gives up; the run is
@@ -87,28 +88,7 @@ function start(): void {
 }
 
 function createWindow(): void {
-  const win = new BrowserWindow({
-    width: 1280,
-    height: 820,
-    minWidth: 800,
-    minHeight: 560,
-    show: false,
-    title: 'Frequency Lab',
-    backgroundColor: '#ffffff',
-    webPreferences: {
-      preload: path.join(here, '../preload/index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      navigateOnDragDrop: false,
-      spellcheck: false,
-    },
-  });
+  const win = new BrowserWindow(mainWindowOptions(path.join(here, '../preload/index.cjs')));
   mainWindow = win;
   win.once('ready-to-show', () => win.show());
   win.on('close', (event) => {

@@ -94,8 +94,8 @@ export const presets = {
       optimiser: { kind: 'adam' },
       schedule: [{ fromEpoch: 1, rate: 1e-3 }],
       batchSize: 32,
-      threshold: 1e-3,
-      stop: { maxEpochs: 1500, lossBelow: 1e-3 },
+      threshold: 1e-2,
+      stop: { maxEpochs: 3000, lossBelow: 1e-2 },
     },
     analysis: {
       epochs: { every: 50, at: [0], final: true },
@@ -116,8 +116,8 @@ export const presets = {
       optimiser: { kind: 'adam' },
       schedule: [{ fromEpoch: 1, rate: 1e-3 }],
       batchSize: 32,
-      threshold: 1e-3,
-      stop: { maxEpochs: 1500, lossBelow: 1e-3 },
+      threshold: 1e-2,
+      stop: { maxEpochs: 3000, lossBelow: 1e-2 },
     },
     analysis: {
       epochs: { every: 50, at: [0], final: true },

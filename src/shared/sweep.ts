@@ -60,9 +60,9 @@ export function resolveSweep(base: ExperimentConfigInput, spec: SweepSpec): Swee
   };
 }
 
-/** A short text for a swept value: numbers as they are, lists of equal widths as "3×100". */
+/** A short text for a swept value: numbers as they are, lists of two or more equal widths as "3×100", other values as JSON. */
 export function sweepValueText(value: unknown): string {
-  if (Array.isArray(value) && value.length > 0 && value.every((v) => v === value[0]) && typeof value[0] === 'number') {
+  if (Array.isArray(value) && value.length > 1 && value.every((v) => v === value[0]) && typeof value[0] === 'number') {
     return `${value.length}×${value[0]}`;
   }
   return typeof value === 'string' ? value : JSON.stringify(value);

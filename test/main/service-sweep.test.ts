@@ -37,7 +37,7 @@ describe('LabService sweeps', () => {
     expect(group.varyPath).toBe('model.hidden');
     expect(group.values).toEqual([[8], [8, 8], [8, 8, 8]]);
     expect(group.runs.map((r) => r.config.model.hidden)).toEqual([[8], [8, 8], [8, 8, 8]]);
-    expect(group.runs.map((r) => r.name)).toEqual(['tiny depth: model.hidden = 1×8', 'tiny depth: model.hidden = 2×8', 'tiny depth: model.hidden = 3×8']);
+    expect(group.runs.map((r) => r.name)).toEqual(['tiny depth: model.hidden = [8]', 'tiny depth: model.hidden = 2×8', 'tiny depth: model.hidden = 3×8']);
     // threshold 10 is above any loss of this target: reached in epoch 1
     expect(group.runs.map((r) => r.epochsToThreshold)).toEqual([1, 1, 1]);
     // the analysis defaults to every hidden layer of each network

@@ -41,6 +41,6 @@ describe('sweeps', () => {
   });
 
   it('shows equal widths as layers × width', () => {
-    expect([sweepValueText([100, 100, 100]), sweepValueText([3, 4]), sweepValueText(0.001), sweepValueText('x')]).toEqual(['3×100', '[3,4]', '0.001', 'x']);
+    expect([sweepValueText([100, 100, 100]), sweepValueText([3, 4]), sweepValueText([5]), sweepValueText(0.001), sweepValueText('x')]).toEqual(['3×100', '[3,4]', '[5]', '0.001', 'x']);
   });
 });

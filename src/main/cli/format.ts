@@ -56,12 +56,18 @@ export function formatRunDetail(run: RunDetail): string {
     `analysis: layers ${analysedLayers(c).join(',')}${c.analysis.layers ? '' : ' (default)'}, ${c.analysis.samples} samples, normalisation ${JSON.stringify(c.analysis.normalisation)}, grid ${JSON.stringify(c.analysis.deltaGrid)}`,
     '',
   ];
+  if (run.epochsToThreshold !== undefined) lines.splice(lines.length - 1, 0, `threshold: training loss first below ${c.training.threshold ?? c.training.stop.lossBelow} at epoch ${run.epochsToThreshold}`);
   if (run.metrics.length) {
     const shown = run.metrics.length > 12 ? [...run.metrics.slice(0, 3), null, ...run.metrics.slice(-8)] : run.metrics;
+    const validation = run.metrics.some((m) => m.validationLoss !== undefined);
     lines.push(
       table(
-        ['epoch', 'loss', 'accuracy', 'lr', 'seconds'],
-        shown.map((m) => (m ? [m.epoch, num(m.loss), num(m.accuracy), m.learningRate, m.seconds.toFixed(2)] : ['...', '', '', '', ''])),
+        ['epoch', 'loss', 'accuracy', ...(validation ? ['val. loss', 'val. acc.'] : []), 'lr', 'seconds'],
+        shown.map((m) =>
+          m
+            ? [m.epoch, num(m.loss), num(m.accuracy), ...(validation ? [num(m.validationLoss ?? null), num(m.validationAccuracy ?? null)] : []), m.learningRate, m.seconds.toFixed(2)]
+            : ['...', '', '', ...(validation ? ['', ''] : []), '', ''],
+        ),
       ),
       '',
     );

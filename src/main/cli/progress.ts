@@ -24,7 +24,10 @@ export function createProgressFormatter(config: ExperimentConfig): (e: EngineEve
         trainedEpochs++;
         const elapsed = (performance.now() - started) / 1000;
         const eta = (elapsed / trainedEpochs) * (maxEpochs - e.epoch);
-        const acc = e.metrics.accuracy === null ? '' : `  acc ${e.metrics.accuracy.toFixed(4)}`;
+        const acc =
+          (e.metrics.accuracy === null ? '' : `  acc ${e.metrics.accuracy.toFixed(4)}`) +
+          (e.metrics.validationLoss == null ? '' : `  val. loss ${e.metrics.validationLoss.toPrecision(4)}`) +
+          (e.metrics.validationAccuracy == null ? '' : `  val. acc ${e.metrics.validationAccuracy.toFixed(4)}`);
         return (
           `epoch ${e.epoch}/${maxEpochs}  loss ${e.metrics.loss.toPrecision(4)}${acc}  lr ${e.metrics.learningRate}` +
           `  ${e.metrics.seconds.toFixed(1)} s  elapsed ${formatDuration(elapsed)}  ETA ≤${formatDuration(eta)}${peaks}`

@@ -1,7 +1,7 @@
 // `lab sweep`, `lab show --group` and the figures of groups (and the 1-D spectrum figures of runs) for `lab export --figure`.
 import type { EChartsOption } from 'echarts';
 import { analysedEpochs, lossOption, rdfByLayerOption } from '../../shared/charts';
-import { meanBandOption, thresholdOption, type BandMetric } from '../../shared/charts/sweep';
+import { meanBandOption, peakLinesOption, thresholdOption, type BandMetric } from '../../shared/charts/sweep';
 import { peakErrorOption, spectrumOption } from '../../shared/charts/spectrum';
 import { lossThreshold, type ExperimentConfig } from '../../shared/config';
 import type { GroupDetail, RunDetail } from '../../shared/results';
@@ -91,7 +91,7 @@ export async function runSweep(
 }
 
 /** The figures `export --group G --figure` knows. */
-export const groupFigures = ['threshold', 'loss', 'accuracy', 'validation-loss', 'validation-accuracy'] as const;
+export const groupFigures = ['threshold', 'loss', 'accuracy', 'validation-loss', 'validation-accuracy', 'peaks'] as const;
 
 const bandMetrics: Record<string, BandMetric> = {
   loss: 'loss',
@@ -141,6 +141,19 @@ export function groupChartOption(group: GroupDetail, chart: string): EChartsOpti
         threshold: thresholds.length === 1 ? thresholds[0] : null,
         title: `${group.name}: epochs to reach the loss threshold`,
       },
+    );
+  }
+  if (chart === 'peaks') {
+    // The first analysed layer of each run (for a resnet by default the head input).
+    return peakLinesOption(
+      group.runs.map((r) => {
+        const layer = r.frequencies[0]?.configuredLayer;
+        return {
+          name: `${group.varyPath} = ${valueOf(r)}`,
+          points: r.frequencies.filter((f) => f.configuredLayer === layer).map((f) => ({ epoch: f.epoch, peakK: f.peakK })),
+        };
+      }),
+      { title: `${group.name}: RDF peak of the analysed layer`, subtitle: 'first analysed layer of each run (resnet default: the fully connected head’s input)' },
     );
   }
   const metric = bandMetrics[chart];

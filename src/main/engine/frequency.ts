@@ -64,8 +64,11 @@ export function lowFrequencyRatios(x: tf.Tensor2D, y: tf.Tensor2D, k: readonly n
 /** Backends whose tensors live in this process's memory: reading them costs a copy at most. */
 const hostBackends = new Set(['wasm', 'cpu']);
 
-/** Most floats of the [k chunk, rows, n] kernel block the tfjs path makes at once (64 MiB). */
-const kernelChunkFloats = 2 ** 24;
+/** Most floats of the [k chunk, rows, n] kernel block the tfjs path makes at once: 64 MiB on a
+ *  device, 8 MiB on the CPU backends (whose wasm heap never shrinks once grown). */
+function kernelChunkFloats(): number {
+  return hostBackends.has(tf.getBackend()) ? 2 ** 21 : 2 ** 24;
+}
 
 /**
  * The tfjs path: row blocks of the distance matrix, and for each block the exp and the product
@@ -98,7 +101,7 @@ function lowFrequencyRatiosTfjs(x: tf.Tensor2D, y: tf.Tensor2D, k: readonly numb
   try {
     for (let start = 0; start < n; start += blockRows) {
       const rows = Math.min(blockRows, n - start);
-      const chunk = Math.max(1, Math.min(k.length, Math.floor(kernelChunkFloats / (rows * n))));
+      const chunk = Math.max(1, Math.min(k.length, Math.floor(kernelChunkFloats() / (rows * n))));
       blockResults.push(
         tf.tidy(() => {
           // -|x_i - x_j|^2 / 2 for the block's rows i and all j: |a|^2 + |b|^2 - 2 a.b clamped at 0,

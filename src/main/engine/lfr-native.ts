@@ -11,6 +11,8 @@
 // - grouped targets: when the target rows take few distinct values (one-hot classes), the
 //   samples are sorted by value, so sum_j G_ij y_j is a handful of segment sums instead of a
 //   product with [y | 1];
+// - pruned: with k ascending, a 4 x 4 block of pairs whose kernel values have fallen below 2^-40
+//   for good is skipped for the remaining k (lfr.c says why this cannot be seen in the ratios);
 // - parallel: the tiles are shared out, through an atomic counter, between this thread and
 //   worker threads, each with its own instance of the kernel; each thread keeps its own float64
 //   sums, added up at the end.
@@ -25,7 +27,7 @@ const TILE = 128;
 export const MAX_TARGET_GROUPS = 64;
 /** The kernel's data starts here, above the (unused) stack area the wasm linker reserves. */
 const DATA_OFFSET = 1 << 17;
-/** Instances whose memory grew beyond this are dropped after a job rather than kept. */
+/** Kernel memories (all threads) beyond this are given back once this thread is idle (scheduleRelease). */
 const KEEP_BYTES = 96 * 2 ** 20;
 /** Largest kernel memory (pages of 64 KiB): 2 GiB. Larger problems use the tfjs path. */
 const MAX_PAGES = 32768;

@@ -7,9 +7,12 @@
 // they lie. It takes a transposed A through its strides and packs a transposed B once, and it
 // has no per-call set-up: the backend's XNNPACK product re-creates its operator and re-packs B
 // whenever B is a new tensor, which in training is every call (the weights change every step).
-// FREQLAB_WASM_GEMM=0 turns it off (for comparisons).
+// Large products are shared with worker threads (parallel-gemm.ts; FREQLAB_MATMUL_THREADS).
+// The same module gathers rows (the trainer's batches) with one copy per row and computes tanh
+// with a SIMD polynomial. FREQLAB_WASM_GEMM=0 turns all of this off (for comparisons).
 import { getKernel, registerKernel, unregisterKernel, type KernelBackend, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
 import { gemmWasmBase64 } from './gemm-kernel/gemm-wasm';
+import { parallelGemm } from './parallel-gemm';
 
 const patched = new Set<string>();
 
@@ -25,6 +28,7 @@ interface GemmExports {
   gemm(a: number, ai: number, at: number, b: number, c: number, m: number, k: number, n: number): void;
   pack_transpose(src: number, rows: number, cols: number, dst: number): void;
   gather_rows(src: number, rows: number, rowBytes: number, idx: number, count: number, dst: number): number;
+  tanh_f32(x: number, n: number, out: number): void;
 }
 
 /** What our kernel needs of the wasm backend: its Emscripten module (memory, malloc) and tensor offsets. */
@@ -106,7 +110,8 @@ function gemmMatMul(a: TensorInfo, b: TensorInfo, transposeA: boolean, transpose
         if (i === 0 || batchB > 1) gemm.pack_transpose(bAt, n, k, packedB); // b holds n x k: make it k x n
         bAt = packedB;
       }
-      gemm.gemm(aAt, k, 1, bAt, cOff + i * m * n * 4, m, k, n);
+      const cAt = cOff + i * m * n * 4;
+      if (!parallelGemm(gemm.gemm, internals.wasm.asm!.memory as WebAssembly.Memory, aAt, bAt, cAt, m, k, n)) gemm.gemm(aAt, k, 1, bAt, cAt, m, k, n);
     }
   } finally {
     if (packedA) internals.wasm._free(packedA);
@@ -156,6 +161,28 @@ function patchGather(): void {
     return original.kernelFunc(args);
   };
   unregisterKernel('GatherV2', 'wasm');
+  registerKernel({ ...original, kernelFunc });
+  patched.add(key);
+}
+
+/** Tanh of float32 tensors with a SIMD polynomial (the backend's is a scalar libm call per value). */
+function patchTanh(): void {
+  const key = 'Tanh/wasm';
+  if (patched.has(key)) return;
+  const original = getKernel('Tanh', 'wasm');
+  if (!original) throw new Error('wasm backend has no Tanh kernel to patch');
+  const kernelFunc: KernelConfig['kernelFunc'] = (args) => {
+    const x = args.inputs.x as TensorInfo;
+    const backend = args.backend as KernelBackend;
+    const gemm = process.env.FREQLAB_WASM_GEMM === '0' ? null : gemmFor(backend);
+    if (!gemm || x.dtype !== 'float32') return original.kernelFunc(args);
+    const internals = backend as unknown as WasmBackendInternals;
+    const out = internals.makeOutput([...x.shape], 'float32');
+    const size = product(x.shape, 0, x.shape.length);
+    if (size > 0) gemm.tanh_f32(internals.dataIdMap.get(x.dataId)!.memoryOffset, size, internals.dataIdMap.get(out.dataId)!.memoryOffset);
+    return out;
+  };
+  unregisterKernel('Tanh', 'wasm');
   registerKernel({ ...original, kernelFunc });
   patched.add(key);
 }
@@ -214,4 +241,5 @@ export function applyWasmKernelFixes(): void {
   patchMatMulKernel('BatchMatMul');
   patchMatMulKernel('_FusedMatMul');
   patchGather();
+  patchTanh();
 }

@@ -14,7 +14,7 @@
 // Numbers are written with JavaScript's shortest round-trip form (at most 17 significant digits,
 // parses back to the identical double); NaN, Inf and -Inf as such; missing accuracy as empty.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { RunDetail } from '../../shared/results';
 
 type Cell = string | number | null;
@@ -58,13 +58,24 @@ export function frequenciesCsv(run: RunDetail): string {
   return toCsv(['run_id', 'run', 'layer', 'epoch', 'kind', 'k', 'delta', 'value'], rows);
 }
 
-/** Writes run-<id>-metrics.csv and run-<id>-frequencies.csv into dir (created if missing); returns their paths. */
+/**
+ * Writes run-<id>-metrics.csv and run-<id>-frequencies.csv into dir (created if missing); returns
+ * their paths. The file names come from the id alone, which must be a positive whole number: no
+ * name, and no forged id, can make a path outside `dir` (the run's name is data in the files).
+ */
 export async function writeRunCsv(run: RunDetail, dir: string): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
+  const id: unknown = run.id;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) {
+    throw new Error(`cannot export: the run id must be a positive whole number, not ${JSON.stringify(String(id)).slice(0, 60)}`);
+  }
   const files: [string, string][] = [
-    [join(dir, `run-${run.id}-metrics.csv`), metricsCsv(run)],
-    [join(dir, `run-${run.id}-frequencies.csv`), frequenciesCsv(run)],
+    [join(dir, `run-${id}-metrics.csv`), metricsCsv(run)],
+    [join(dir, `run-${id}-frequencies.csv`), frequenciesCsv(run)],
   ];
+  for (const [path] of files) {
+    if (dirname(resolve(path)) !== resolve(dir)) throw new Error(`cannot export: ${path} is not inside ${dir}`);
+  }
+  await mkdir(dir, { recursive: true });
   for (const [path, text] of files) await writeFile(path, text, 'utf8');
   return files.map(([path]) => path);
 }

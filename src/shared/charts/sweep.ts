@@ -197,3 +197,49 @@ export function thresholdOption(points: readonly ThresholdPoint[], opts: Thresho
     series: [mean, dots],
   };
 }
+
+/** One line of the peak chart: a name and the (epoch, RDF peak 1/δ) points of one analysed layer. */
+export interface PeakLine {
+  name: string;
+  points: { epoch: number; peakK: number }[];
+}
+
+/** echarts option: the RDF peak position (1/δ, log axis) of one analysed layer per run against
+ *  epoch — e.g. the head input of each ResNet variant. */
+export function peakLinesOption(lines: readonly PeakLine[], opts: { title: string; subtitle?: string }): EChartsOption {
+  return {
+    animation: false,
+    backgroundColor: '#ffffff',
+    color: chartPalette,
+    title: {
+      text: opts.title,
+      subtext: opts.subtitle ?? '',
+      left: 16,
+      top: 8,
+      textStyle: { fontSize: 16, fontWeight: 'bold', color: '#111' },
+      subtextStyle: { fontSize: 12, color: '#444' },
+    },
+    legend: { data: lines.map((l) => l.name), right: 24, top: 12, width: '55%' },
+    tooltip: { trigger: 'axis' },
+    grid: { left: 80, right: 24, top: 80, bottom: 56 },
+    xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 30, min: 0, minInterval: 1, splitLine: { show: true, lineStyle: { color: '#e6e6e6' } } },
+    yAxis: {
+      type: 'log',
+      logBase: 10,
+      name: 'RDF peak 1/δ',
+      nameLocation: 'middle',
+      nameGap: 56,
+      nameRotate: 90,
+      axisLine: { show: true },
+      splitLine: { show: true, lineStyle: { color: '#e6e6e6' } },
+    },
+    series: lines.map((l, i) => ({
+      type: 'line' as const,
+      name: l.name,
+      data: l.points.filter((p) => Number.isFinite(p.peakK) && p.peakK > 0).map((p) => [p.epoch, p.peakK]),
+      color: chartPalette[i % chartPalette.length],
+      symbolSize: 6,
+      lineStyle: { width: 2 },
+    })),
+  };
+}

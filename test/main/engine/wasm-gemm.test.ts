@@ -1,13 +1,18 @@
 // Our wasm product and gather kernels (src/main/engine/wasm-kernels.ts, gemm-kernel/gemm.c)
 // against the plain JS cpu backend: awkward sizes (not multiples of the 4 x 8 tile, k beyond the
 // k-block), every transpose, batches, gathers of rows, and nothing left behind.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/main/engine/backend';
+import { closeMatmulWorkers } from '../../../src/main/engine/parallel-gemm';
 import { createRng, normal } from '../../../src/main/engine/random';
 
 beforeAll(async () => {
   expect((await initBackend('wasm')).backend).toBe('wasm');
+});
+
+afterAll(async () => {
+  await closeMatmulWorkers();
 });
 
 function randn(seed: number, n: number): Float32Array {
@@ -65,6 +70,26 @@ describe('matMul through our kernel', () => {
     }
   });
 
+  it.each([2, 3])('a product large enough to be shared with worker threads (%i threads), every transpose', async (threads) => {
+    const [m, k, n] = [300, 200, 150];
+    process.env.FREQLAB_MATMUL_THREADS = String(threads);
+    try {
+      for (const [ta, tb] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const) {
+        const a = randn(41, m * k);
+        const b = randn(42, k * n);
+        const { cpu, wasm } = await both(() => tf.matMul(tf.tensor2d(a, ta ? [k, m] : [m, k]), tf.tensor2d(b, tb ? [n, k] : [k, n]), ta, tb));
+        expectClose(wasm, cpu, Math.sqrt(k) * 4);
+      }
+    } finally {
+      delete process.env.FREQLAB_MATMUL_THREADS;
+    }
+  });
+
   it('batched products, equal batches and a single batch on either side', async () => {
     const a = randn(1, 3 * 6 * 5);
     const b = randn(2, 3 * 5 * 9);
@@ -100,6 +125,25 @@ describe('gather of rows', () => {
   });
 });
 
+describe('tanh', () => {
+  it('matches the cpu backend to float32 rounding, including 0, -0, tiny, large, infinite and NaN values', async () => {
+    const special = [0, -0, 1e-30, -1e-8, 0.3, 0.6249, 0.625, -0.7, 1, 2.5, -4, 8.99, 9, 20, -1e6, Infinity, -Infinity, Number.NaN];
+    const ramp = Array.from({ length: 4001 }, (_, i) => -10 + i * 0.005);
+    const values = Float32Array.from([...special, ...ramp, ...randn(9, 1001)]); // not a multiple of 4
+    const { cpu, wasm } = await both(() => tf.tanh(tf.tensor1d(values)));
+    for (let i = 0; i < values.length; i++) {
+      if (Number.isNaN(cpu[i])) {
+        expect(wasm[i], `tanh(${values[i]})`).toBeNaN();
+        continue;
+      }
+      const tol = 2.5e-7 * Math.max(Math.abs(cpu[i]), 1e-30) + 1e-37;
+      if (!(Math.abs(wasm[i] - cpu[i]) <= Math.max(tol, 6e-8))) expect.fail(`tanh(${values[i]}): wasm ${wasm[i]} vs cpu ${cpu[i]}`);
+      if (Math.abs(values[i]) < 1e-3) expect(Math.abs(wasm[i] - values[i])).toBeLessThanOrEqual(Math.abs(values[i]) * 1e-6);
+      expect(Object.is(wasm[i], -0)).toBe(Object.is(values[i], -0));
+    }
+  });
+});
+
 describe('no leaks', () => {
   it('leaves no tensors or backend buffers behind', () => {
     const a = tf.tensor2d(randn(7, 12 * 10), [12, 10]);
@@ -110,7 +154,7 @@ describe('no leaks', () => {
     const tensors = tf.memory().numTensors;
     const before = buffers();
     for (let i = 0; i < 3; i++) {
-      tf.dispose([tf.matMul(a, b), tf.matMul(b, a, true, true), tf.matMul(a, a, false, true), tf.gather(a, idx)]);
+      tf.dispose([tf.matMul(a, b), tf.matMul(b, a, true, true), tf.matMul(a, a, false, true), tf.gather(a, idx), tf.tanh(a)]);
     }
     expect(tf.memory().numTensors).toBe(tensors);
     expect(buffers()).toBe(before);

@@ -82,3 +82,22 @@ describe('spectrum charts', () => {
     ]);
   });
 });
+
+describe('peakLinesOption', () => {
+  it('draws one line per run, dropping peaks a log axis cannot show', async () => {
+    const { peakLinesOption } = await import('../../../src/shared/charts/sweep');
+    const o = peakLinesOption(
+      [
+        { name: 'stages = 4', points: [{ epoch: 0, peakK: 20 }, { epoch: 2, peakK: 8 }] },
+        { name: 'stages = 1', points: [{ epoch: 0, peakK: Number.NaN }, { epoch: 2, peakK: 15 }] },
+      ],
+      { title: 't' },
+    );
+    const s = o.series as LineSeriesOption[];
+    expect(s.map((x) => [x.name, x.data])).toEqual([
+      ['stages = 4', [[0, 20], [2, 8]]],
+      ['stages = 1', [[2, 15]]],
+    ]);
+    expect(o.yAxis).toMatchObject({ type: 'log' });
+  });
+});

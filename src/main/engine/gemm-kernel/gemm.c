@@ -88,6 +88,61 @@ int gather_rows(const char *src, int rows, int rowBytes, const int32_t *idx, int
   return -1;
 }
 
+// 2^t for t in [-126, 0] (degree-5 minimax of 2^f on [-1/2, 1/2], relative error below 3e-7).
+static inline v4 exp2_neg(v4 t) {
+  const v4 magic = wasm_f32x4_splat(12582912.0f); // 1.5 * 2^23: adding it rounds to an integer
+  v4 nb = wasm_f32x4_add(t, magic);
+  v4 f = wasm_f32x4_sub(t, wasm_f32x4_sub(nb, magic));
+  v4 p = wasm_f32x4_splat(0.001327647129073739f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, f), wasm_f32x4_splat(0.009675540961325169f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, f), wasm_f32x4_splat(0.05550713092088699f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, f), wasm_f32x4_splat(0.24022120237350464f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, f), wasm_f32x4_splat(0.6931469440460205f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, f), wasm_f32x4_splat(1.0000001192092896f));
+  return wasm_i32x4_add(p, wasm_i32x4_shl(nb, 23));
+}
+
+// tanh of 4 floats: x + x^3 P(x^2) for |x| < 0.625 (Cephes tanhf), 1 - 2 / (e^{2|x|} + 1) with
+// the sign of x above (|x| clamped at 9, where tanh is 1 in float32). NaN stays NaN.
+static inline v4 tanh4(v4 x) {
+  const v4 sign = wasm_v128_and(x, wasm_i32x4_splat((int)0x80000000));
+  const v4 ax = wasm_f32x4_abs(x);
+  const v4 z = wasm_f32x4_mul(x, x);
+  v4 p = wasm_f32x4_splat(-5.70498872745e-3f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(2.06390887954e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(-5.37397155531e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(1.33314422036e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, z), wasm_f32x4_splat(-3.33332819422e-1f));
+  const v4 small = wasm_v128_or(wasm_f32x4_add(ax, wasm_f32x4_mul(wasm_f32x4_mul(p, z), ax)), sign); // odd: sign of x, -0 kept
+  // e^{-2|x|} = 2^{-2|x| log2(e)}; tanh|x| = (1 - e) / (1 + e)
+  const v4 c = wasm_f32x4_pmin(ax, wasm_f32x4_splat(9.0f));
+  const v4 e = exp2_neg(wasm_f32x4_mul(c, wasm_f32x4_splat(-2.8853900817779268f)));
+  const v4 one = wasm_f32x4_splat(1.0f);
+  const v4 large = wasm_v128_or(wasm_f32x4_div(wasm_f32x4_sub(one, e), wasm_f32x4_add(one, e)), sign);
+  const v4 useSmall = wasm_f32x4_lt(ax, wasm_f32x4_splat(0.625f));
+  const v4 r = wasm_v128_bitselect(small, large, useSmall);
+  // NaN: |x| < 0.625 is false and pmin keeps the NaN, so e and the result are NaN already
+  return r;
+}
+
+// out[i] = tanh(x[i]) for i < n.
+EXPORT(tanh_f32)
+void tanh_f32(const float *x, int n, float *out) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(out + i, tanh4(wasm_v128_load(x + i)));
+  if (i < n) {
+    // the last 1-3 values through a padded vector, lane by lane
+    v4 v = wasm_f32x4_splat(0.0f);
+    if (i < n) v = wasm_f32x4_replace_lane(v, 0, x[i]);
+    if (i + 1 < n) v = wasm_f32x4_replace_lane(v, 1, x[i + 1]);
+    if (i + 2 < n) v = wasm_f32x4_replace_lane(v, 2, x[i + 2]);
+    v4 r = tanh4(v);
+    out[i] = wasm_f32x4_extract_lane(r, 0);
+    if (i + 1 < n) out[i + 1] = wasm_f32x4_extract_lane(r, 1);
+    if (i + 2 < n) out[i + 2] = wasm_f32x4_extract_lane(r, 2);
+  }
+}
+
 // C = A B with A(i, t) = a[i * ai + t * at] (m x k), B row-major k x n, C row-major m x n.
 EXPORT(gemm)
 void gemm(const float *a, int ai, int at, const float *b, float *c, int m, int k, int n) {
