@@ -118,7 +118,8 @@ export function populateRuns(db: Database.Database, store: RunStore, shape: Load
       store.saveEpoch(id, metrics, Array.from({ length: shape.layers }, (_, l) => curves(shape, k, i, epoch, l)));
     }
     const status = loadRunStatus(i);
-    store.finishRun(id, { status, message: status === 'completed' ? '' : `ended as ${status} (load fixture)` });
+    const message = status === 'completed' ? '' : `ended as ${status} (load fixture)`;
+    store.finishRun(id, status === 'diverged' ? { status, message, epoch: shape.epochs } : { status, message });
     store.setTags(id, loadRunTags(i));
     store.setNotes(id, loadRunNotes(i));
     return id;

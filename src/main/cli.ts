@@ -198,7 +198,7 @@ async function main(argv: string[]): Promise<number> {
         // Several groups of the same sweep (e.g. one per seed) are drawn together: --group 1,2,3.
         const groups = await Promise.all(values.group.split(',').map((g) => service.getGroup({ groupId: positiveId(g.trim(), 'group') })));
         if (new Set(groups.map((g) => g.varyPath)).size > 1) throw new Error(`the groups vary different settings (${groups.map((g) => g.varyPath).join(', ')}): draw them one at a time`);
-        const group = groups.length === 1 ? groups[0] : { ...groups[0], name: `${groups[0].name} (groups ${groups.map((g) => g.id).join(', ')})`, runs: groups.flatMap((g) => g.runs) };
+        const group = groups.length === 1 ? groups[0] : { ...groups[0], name: `groups ${groups.map((g) => g.id).join(', ')}`, runs: groups.flatMap((g) => g.runs) };
         const figure = values.figure ?? (group.runs.some((r) => r.epochsToThreshold !== undefined || lossThreshold(r.config.training) !== null) ? 'threshold' : 'loss');
         const file = path.resolve(values.png);
         await writeChartPng(groupChartOption(group, figure), file);

@@ -4,17 +4,21 @@
 // as the desktop app.
 //
 // - Listens on 127.0.0.1 only; refuses to start on any other address.
-// - Every HTTP request and the WebSocket upgrade need the access token: `?token=` in the URL,
-//   `Authorization: Bearer`, or the cookie the server sets when the page is opened with the
-//   token (the page's scripts and styles are fetched without the query). No token: 401; a wrong
-//   one: 403. Tokens are compared in constant time (as SHA-256 digests).
+// - Every HTTP request and the WebSocket upgrade need the access token: `?token=` in the URL or
+//   `Authorization: Bearer`. No token: 401; a wrong one: 403. Tokens are compared in constant
+//   time (as SHA-256 digests).
+// - The page's scripts and styles are fetched without the query: for them, the server sets a
+//   cookie with the page. It holds a key derived from the token (HMAC), not the token, and it
+//   opens the page's files only (not the page itself, not the WebSocket): browsers send a cookie
+//   of 127.0.0.1 to every port of 127.0.0.1 (cookies ignore ports), so every other local web
+//   server the user visits receives it.
 // - Requests naming another host than 127.0.0.1 / localhost are refused (DNS rebinding), as are
 //   WebSocket upgrades from a page of another origin.
 // - Static files come only from the renderer folder: no '..', no hidden files, no symlink out.
 // - Responses carry the desktop's Content Security Policy (src/main/csp.ts).
 // - Each call is answered by handleLabCall (validation in ipc-validate.ts, the same as the
 //   desktop's IPC); run events go to every connected page, batch progress thinned as on IPC.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { Socket } from 'node:net';
@@ -119,6 +123,9 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
   const tokenDigest = digest(token);
   // One cookie per token: several doors on this machine (or tunnels) do not overwrite each other's.
   const cookieName = `freqlab-${tokenDigest.subarray(0, 6).toString('hex')}`;
+  // What the cookie holds: a key for the static files, from which the token cannot be recovered.
+  const fileKey = createHmac('sha256', token).update('frequency-lab: static files only').digest('base64url');
+  const fileKeyDigest = digest(fileKey);
 
   let rootDir: string;
   try {
@@ -149,7 +156,9 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
     return timingSafeEqual(digest(candidate), tokenDigest);
   }
 
-  function access(req: http.IncomingMessage, url: URL): Access {
+  /** Whether the request carries the token (query or bearer), or, when `fileKeyCookie` (static
+   *  files only), the cookie with the file key. */
+  function access(req: http.IncomingMessage, url: URL, fileKeyCookie: boolean): Access {
     const candidates: { via: 'query' | 'header' | 'cookie'; value: string }[] = [];
     const fromQuery = url.searchParams.get(labTokenParam);
     if (fromQuery !== null) candidates.push({ via: 'query', value: fromQuery });
@@ -158,12 +167,15 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
       const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
       candidates.push({ via: 'header', value: m ? m[1] : '' });
     }
-    const fromCookie = readCookie(req.headers.cookie, cookieName);
+    const fromCookie = fileKeyCookie ? readCookie(req.headers.cookie, cookieName) : null;
     if (fromCookie !== null) candidates.push({ via: 'cookie', value: fromCookie });
     if (candidates.length === 0) return { ok: false, status: 401, why: 'this address needs the access token' };
     // Every candidate is checked (no early exit on the first): the answer takes the same time.
     let found: Access | null = null;
-    for (const c of candidates) if (checkToken(c.value) && !found) found = { ok: true, via: c.via };
+    for (const c of candidates) {
+      const good = c.via === 'cookie' ? timingSafeEqual(digest(c.value), fileKeyDigest) : checkToken(c.value);
+      if (good && !found) found = { ok: true, via: c.via };
+    }
     return found ?? { ok: false, status: 403, why: 'wrong access token' };
   }
 
@@ -192,7 +204,7 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
     } catch {
       return refuse(res, 400, 'bad request address');
     }
-    const granted = access(req, url);
+    const granted = access(req, url, true);
     if (!granted.ok) {
       const extra: Record<string, string> = granted.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="Frequency Lab"' } : {};
       return refuse(res, granted.status, `${granted.why}: ${accessHelp}`, extra);
@@ -207,6 +219,12 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
       return void res.end();
     }
     if (typeof file === 'number') return refuse(res, file, file === 400 ? 'bad path' : 'not found');
+    if (granted.via === 'cookie' && file.path === path.join(rootDir, 'index.html')) {
+      // The page itself needs the token in its address (its client connects with it): the cookie
+      // is for the files the page loads. A bookmark without the token gets this, not a page that
+      // cannot reach the lab.
+      return refuse(res, 401, `the page needs the access token in its address: ${accessHelp}`, { 'WWW-Authenticate': 'Bearer realm="Frequency Lab"' });
+    }
 
     const headers: Record<string, string | string[]> = {
       ...securityHeaders,
@@ -214,8 +232,9 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
       'Content-Length': String(file.size),
     };
     if (granted.via !== 'cookie') {
-      // The page's own requests (scripts, styles) carry no token in their URL: the cookie does it.
-      headers['Set-Cookie'] = `${cookieName}=${token}; Path=/; HttpOnly; SameSite=Strict`;
+      // The page's own requests (scripts, styles) carry no token in their URL: the cookie lets
+      // them in. It holds the file key, not the token (see the top of this file).
+      headers['Set-Cookie'] = `${cookieName}=${fileKey}; Path=/; HttpOnly; SameSite=Strict`;
     }
     res.writeHead(200, headers);
     if (req.method === 'HEAD') return void res.end();
@@ -245,7 +264,8 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
     } catch {
       return refuseUpgrade(socket, 400, 'bad request address');
     }
-    const granted = access(req, url);
+    // The socket reaches the lab: the token only, never the cookie.
+    const granted = access(req, url, false);
     if (!granted.ok) return refuseUpgrade(socket, granted.status, `${granted.why}: ${accessHelp}`);
     if (url.pathname !== labWirePath) return refuseUpgrade(socket, 404, 'not found');
     const origin = req.headers.origin;

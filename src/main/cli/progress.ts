@@ -6,11 +6,12 @@ import { formatDuration } from './format';
 /** Turns engine events into terminal lines (null: nothing to print). */
 export function createProgressFormatter(config: ExperimentConfig): (e: EngineEvent) => string | null {
   const maxEpochs = config.training.stop.maxEpochs;
-  const started = performance.now();
+  let started = performance.now();
   let trainedEpochs = 0;
   return (e) => {
     switch (e.type) {
       case 'started':
+        started = performance.now(); // a queued run (e.g. in a sweep) starts its clock when it starts
         return `backend: ${e.environment.backend} — ${e.environment.backendDetail}\ntraining on ${e.trainSize} samples, analysing ${e.analysisSamples}`;
       case 'batch':
         return null;

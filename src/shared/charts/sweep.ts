@@ -60,7 +60,7 @@ export interface Band {
 export interface BandOptions {
   title?: string;
   subtitle?: string;
-  /** Log y axis (default: true for losses, false for accuracies). Band edges below zero are cut at the smallest positive value. */
+  /** Log y axis (default: true for losses, false for accuracies). Lower band edges below a tenth of the mean are cut there. */
   logY?: boolean;
 }
 
@@ -72,9 +72,8 @@ export function meanBandOption(bands: readonly Band[], metric: BandMetric, opts:
   bands.forEach((band, i) => {
     const color = chartPalette[i % chartPalette.length];
     const points = meanStdByEpoch(band.runs, metric);
-    const positive = points.map((p) => p.mean - p.std).filter((v) => v > 0);
-    const floor = positive.length ? Math.min(...positive) : Math.min(...points.map((p) => p.mean).filter((v) => v > 0), 1);
-    const lower = points.map((p) => [p.epoch, logY ? Math.max(p.mean - p.std, floor) : p.mean - p.std]);
+    // On a log axis a lower edge at or below zero cannot be drawn: it is cut at a tenth of the mean.
+    const lower = points.map((p) => [p.epoch, logY ? Math.max(p.mean - p.std, p.mean / 10) : p.mean - p.std]);
     const width = points.map((p, j) => [p.epoch, p.mean + p.std - (lower[j][1] as number)]);
     const stack = `band-${i}`;
     legend.push(band.name);
@@ -94,7 +93,10 @@ export function meanBandOption(bands: readonly Band[], metric: BandMetric, opts:
     );
   });
   const counts = bands.map((b) => b.runs.length);
-  const subtitle = opts.subtitle ?? `mean over ${counts.every((c) => c === counts[0]) ? counts[0] : counts.join('/')} run(s) per line; shaded: ± 1 standard deviation`;
+  const subtitle =
+    opts.subtitle ??
+    `mean over ${counts.every((c) => c === counts[0]) ? counts[0] : counts.join('/')} run(s) per line (at each epoch, over the runs still training); shaded: ± 1 standard deviation` +
+      (logY ? ' (lower edge cut at mean / 10)' : '');
   return {
     animation: false,
     backgroundColor: '#ffffff',
@@ -107,10 +109,10 @@ export function meanBandOption(bands: readonly Band[], metric: BandMetric, opts:
       textStyle: { fontSize: 16, fontWeight: 'bold', color: '#111' },
       subtextStyle: { fontSize: 12, color: '#444' },
     },
-    legend: { data: legend, right: 24, top: 12, width: '55%', textStyle: { fontSize: 13 } },
+    legend: { data: legend, left: 'center', bottom: 8, textStyle: { fontSize: 13 } },
     tooltip: { trigger: 'axis' },
-    grid: { left: 80, right: 24, top: 80, bottom: 56 },
-    xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 30, min: 0, minInterval: 1, splitLine: { show: true, lineStyle: { color: '#e6e6e6' } } },
+    grid: { left: 80, right: 24, top: 72, bottom: 64 + 22 * Math.ceil(legend.length / 4) },
+    xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 28, min: 0, minInterval: 1, splitLine: { show: true, lineStyle: { color: '#e6e6e6' } } },
     yAxis: {
       type: logY ? 'log' : 'value',
       ...(logY ? { logBase: 10 } : {}),
@@ -179,9 +181,9 @@ export function thresholdOption(points: readonly ThresholdPoint[], opts: Thresho
       textStyle: { fontSize: 16, fontWeight: 'bold', color: '#111' },
       subtextStyle: { fontSize: 12, color: '#444' },
     },
-    legend: { data: ['run', 'mean'], right: 24, top: 12 },
+    legend: { data: ['run', 'mean'], left: 'center', bottom: 8 },
     tooltip: { trigger: 'item' },
-    grid: { left: 80, right: 24, top: 80, bottom: 72 },
+    grid: { left: 80, right: 24, top: 72, bottom: 104 },
     xAxis: { type: 'category', data: labels, name: opts.setting, nameLocation: 'middle', nameGap: 48, axisLabel: { interval: 0 } },
     yAxis: {
       type: 'value',
@@ -219,9 +221,9 @@ export function peakLinesOption(lines: readonly PeakLine[], opts: { title: strin
       textStyle: { fontSize: 16, fontWeight: 'bold', color: '#111' },
       subtextStyle: { fontSize: 12, color: '#444' },
     },
-    legend: { data: lines.map((l) => l.name), right: 24, top: 12, width: '55%' },
+    legend: { data: lines.map((l) => l.name), left: 'center', bottom: 8 },
     tooltip: { trigger: 'axis' },
-    grid: { left: 80, right: 24, top: 80, bottom: 56 },
+    grid: { left: 80, right: 24, top: 72, bottom: 64 + 22 * Math.ceil(lines.length / 4) },
     xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 30, min: 0, minInterval: 1, splitLine: { show: true, lineStyle: { color: '#e6e6e6' } } },
     yAxis: {
       type: 'log',

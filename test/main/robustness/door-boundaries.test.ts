@@ -82,10 +82,14 @@ describe('the cookie set with the page', () => {
     expect(cookie.value.length).toBeGreaterThanOrEqual(32);
   });
 
-  it('fetches the page and its files (what it is for)', async () => {
-    for (const target of ['/', '/index.html', '/assets/app.js']) {
-      const r = await get(server.port, target, [`Host: 127.0.0.1:${server.port}`, `Cookie: ${cookie.name}=${cookie.value}`]);
-      expect(r.status, target).toBe(200);
+  it('fetches the files the page loads (what it is for), but not the page, which needs the token', async () => {
+    const withCookie = (target: string) => get(server.port, target, [`Host: 127.0.0.1:${server.port}`, `Cookie: ${cookie.name}=${cookie.value}`]);
+    expect((await withCookie('/assets/app.js')).status).toBe(200);
+    for (const target of ['/', '/index.html', '/assets/../index.html', '/?x=1']) {
+      const r = await withCookie(target);
+      expect(r.status, target).toBe(401);
+      expect(r.body).toMatch(/needs the access token in its address/);
+      expect(r.body).not.toContain('<title>');
     }
   });
 

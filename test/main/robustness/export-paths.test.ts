@@ -63,7 +63,7 @@ describe('CSV export of runs with hostile names', () => {
     }
     const database = openDatabase(db, { readonly: true });
     const store = new RunStore(database);
-    for (const id of ids.slice(2)) await writeRunCsv(store.getRun(id)!, out);
+    for (const id of ids.slice(viaCli.length)) await writeRunCsv(store.getRun(id)!, out);
     database.close();
     const added = tree(dir).filter((p) => !p.startsWith('runs.db') && !before.includes(p));
     const expected = ids.flatMap((id) => [`run-${id}-frequencies.csv`, `run-${id}-metrics.csv`].map((f) => path.join('exports', 'here', f)));

@@ -31,6 +31,10 @@ describe('meanBandOption', () => {
     // mean - std at epoch 1 is 1; at epoch 2, 0.2; widths 2 std = 2 and 0.2
     expect(s[0].data).toEqual([[1, 1], [2, expect.closeTo(0.2, 12)]]);
     expect(s[1].data).toEqual([[1, 2], [2, expect.closeTo(0.2, 12)]]);
+    // a lower edge at or below zero is cut at a tenth of the mean on the log axis
+    const wide = meanBandOption([{ name: 'w', runs: [{ metrics: [m(1, 0.1)] }, { metrics: [m(1, 1.9)] }] }], 'loss').series as LineSeriesOption[];
+    expect(wide[0].data).toEqual([[1, 0.1]]);
+    expect(wide[1].data).toEqual([[1, expect.closeTo(1.8, 12)]]);
     expect(o.yAxis).toMatchObject({ type: 'log' });
   });
 });
