@@ -27,7 +27,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-const base = validateConfig(presets['fit-1d-depth']); // threshold 1e-3
+const base = validateConfig({ ...presets['fit-1d-depth'], training: { ...presets['fit-1d-depth'].training, threshold: 1e-3 } });
 
 describe('schema version 2', () => {
   it('migrates a version 1 database with runs, keeping them and adding the new columns', () => {
