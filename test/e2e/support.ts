@@ -16,9 +16,12 @@ export const mnistDir = path.resolve(repoRoot, '../shared/data/mnist');
 export const hasMnist = fs.existsSync(path.join(mnistDir, 't10k-images-idx3-ubyte.gz')) || fs.existsSync(path.join(mnistDir, 't10k-images-idx3-ubyte'));
 export const chromiumPath = process.env.FREQLAB_CHROMIUM ?? '/usr/bin/chromium';
 export const hasChromium = fs.existsSync(chromiumPath);
-/** Where the screenshots shown in the README go ($FREQLAB_E2E_SCREENSHOTS: another folder, to
- *  leave docs/ untouched). */
-export const screenshotDir = path.resolve(process.env.FREQLAB_E2E_SCREENSHOTS || path.join(repoRoot, 'docs/screenshots'));
+/** Where the screenshots go: $FREQLAB_E2E_SCREENSHOTS (`npm run screenshots` sets it to
+ *  docs/screenshots, the ones the README shows), else a temporary folder, so that an ordinary
+ *  test run leaves the work tree untouched. */
+export const screenshotDir = path.resolve(
+  process.env.FREQLAB_E2E_SCREENSHOTS || path.join(os.tmpdir(), 'frequency-lab-e2e-screenshots'),
+);
 
 export interface ServeDoor {
   url: string;
