@@ -9,7 +9,7 @@ import { analyseCommand } from './cli/analyse';
 import { doctorReport } from './cli/doctor';
 import { formatRunDetail, formatRunList } from './cli/format';
 import { createProgressFormatter } from './cli/progress';
-import { LabService } from './service';
+import { LabService, processAlive } from './service';
 import { defaultDatabasePath, openDatabase } from './store/database';
 import { RunStore } from './store/runs';
 import { writeRunCsv } from './export/csv';
@@ -34,6 +34,7 @@ const usage = `Frequency Lab command line
   npm run lab -- list [--status S] [--search TEXT] [--group G]
   npm run lab -- groups                         the sweep groups
   npm run lab -- show RUN | show --group G
+  npm run lab -- config RUN > run.json          the run's full config as JSON (re-run it with --config)
   npm run lab -- export RUN --csv DIR           tidy CSV: metrics, LFR and RDF per epoch/layer/k
   npm run lab -- export RUN --png FILE [--figure rdf|peaks|loss|spectrum|peak-errors] [--epoch E]
                                                 rdf: RDF per layer at the last analysed epoch (or E);
@@ -54,9 +55,51 @@ const usage = `Frequency Lab command line
 Common options: --db FILE (default $FREQLAB_DB or the user data folder)
 Presets: ${presetNames.join(', ')}`;
 
+/** Opens the run database; runs left running by a process that is gone show as interrupted. */
 function openStore(dbOption: string | undefined): { store: RunStore; file: string } {
   const file = path.resolve(dbOption ?? defaultDatabasePath());
-  return { store: new RunStore(openDatabase(file)), file };
+  const store = new RunStore(openDatabase(file));
+  store.markInterruptedRuns(processAlive);
+  return { store, file };
+}
+
+/** The options each command takes (--db and --help everywhere); anything else is an error. */
+const commandOptions: Record<string, string[]> = {
+  doctor: [],
+  run: ['preset', 'config', 'set', 'backend', 'name'],
+  sweep: ['preset', 'config', 'set', 'backend', 'name', 'vary', 'values'],
+  resume: [],
+  list: ['status', 'search', 'group'],
+  groups: [],
+  show: ['group'],
+  config: [],
+  export: ['csv', 'png', 'epoch', 'figure', 'group'],
+  analyse: ['data', 'dir', 'files', 'm', 'n', 'frequencies', 'samples', 'k-min', 'k-max', 'count', 'normalisation', 'd0', 'seed', 'csv', 'png', 'backend'],
+};
+commandOptions.analyze = commandOptions.analyse;
+
+/** Refuses options that the command does not take, naming the ones it does. */
+function checkOptionsFor(command: string, given: Record<string, unknown>): void {
+  const allowed = commandOptions[command];
+  if (!allowed) return;
+  const wrong = Object.keys(given).filter(
+    (k) => k !== 'db' && k !== 'help' && !allowed.includes(k) && !(k === 'set' && (given.set as string[]).length === 0),
+  );
+  if (wrong.length) {
+    const takes = allowed.length ? allowed.map((o) => `--${o}`).join(', ') : 'no options';
+    throw new Error(`${command} does not take ${wrong.map((w) => `--${w}`).join(', ')} (it takes ${takes}, and --db)`);
+  }
+}
+
+/** parseArgs errors in words a user can act on. */
+function explainParseError(e: unknown): Error {
+  const err = e as { code?: string; message?: string };
+  const option = /'(-[^']*)'/.exec(err.message ?? '')?.[1];
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new Error(`unknown option ${option ?? ''}; see: npm run lab -- help`);
+  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /ambiguous/.test(err.message ?? '')) {
+    return new Error(`the value of ${option ?? 'an option'} starts with "-": write it as ${option ?? '--option'}=-value`);
+  }
+  return new Error(err.message ?? String(e));
 }
 
 function positiveId(arg: string, what: string): number {
@@ -73,7 +116,9 @@ function runId(arg: string | undefined): number {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const { values, positionals } = parseArgs({
+  let parsed;
+  try {
+    parsed = parseArgs({
     args: rest,
     allowPositionals: true,
     options: {
@@ -107,7 +152,12 @@ async function main(argv: string[]): Promise<number> {
       group: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
-  });
+    });
+  } catch (e) {
+    throw explainParseError(e);
+  }
+  const { values, positionals } = parsed;
+  if (command) checkOptionsFor(command, values);
 
   switch (command) {
     case undefined:
@@ -190,7 +240,21 @@ async function main(argv: string[]): Promise<number> {
       console.log(formatRunDetail(run));
       return 0;
     }
+    case 'config': {
+      // The stored config as JSON: save it and run it again with --config.
+      const { store } = openStore(values.db);
+      const run = store.getRun(runId(positionals[0]));
+      if (!run) throw new Error(`run ${positionals[0]} does not exist`);
+      console.log(JSON.stringify(run.config, null, 2));
+      return 0;
+    }
     case 'export': {
+      if (values.png !== undefined && path.extname(values.png).toLowerCase() !== '.png') {
+        throw new Error(`--png ${values.png}: the file name must end in .png (the figure is written as PNG)`);
+      }
+      if (values.epoch !== undefined && !/^\d+$/.test(values.epoch)) {
+        throw new Error(`--epoch must be an analysed epoch (a whole number >= 0), got "${values.epoch}"`);
+      }
       const { store } = openStore(values.db);
       if (values.group !== undefined) {
         if (!values.png) throw new Error('export --group needs --png FILE');

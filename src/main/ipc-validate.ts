@@ -2,10 +2,11 @@
 // untrusted: each request must be a plain object with exactly the documented fields, of the
 // documented types and sizes. A validator either returns a fresh request object built only from
 // checked fields, or the list of problems, each naming its field.
-import type { LabApi, LabMethod, RunFilter, SaveFileRequest } from '../shared/api';
+import type { LabApi, LabMethod, RunFilter, SaveFileRequest, SweepRequest } from '../shared/api';
 import type { LabIssue } from '../shared/bridge';
 import { parseConfig, type ExperimentConfig } from '../shared/config';
 import { runStatuses, type RunStatus } from '../shared/results';
+import { jsonValueProblem, sweepIssues, sweepLimits } from '../shared/sweep';
 
 /** Size limits of the free-text fields. */
 export const limits = {
@@ -15,6 +16,8 @@ export const limits = {
   tags: 50,
   tag: 64,
   listLimit: 100_000,
+  /** Characters of a sweep's setting (a dotted config path). */
+  varyPath: 200,
   /** Characters of a saved file's name (no folders). */
   fileName: 200,
   /** Characters of a saved file's content (base64 of a PNG, or CSV/SVG text): 64 MiB. */
@@ -72,7 +75,7 @@ class Fields {
     }
     this.object = payload as Record<string, unknown>;
     for (const key of Object.keys(this.object)) {
-      if (!allowed.includes(key)) this.issues.push({ path: key, message: `unknown field (expected ${allowed.join(', ')})` });
+      if (!allowed.includes(key)) this.issues.push({ path: key, message: `unknown field (expected ${allowed.length ? allowed.join(', ') : 'no fields'})` });
     }
   }
 
@@ -88,6 +91,16 @@ class Fields {
   /** A positive whole number that identifies a run. */
   runId(key = 'runId'): number {
     if (!this.has(key)) return this.problem(key, 'is required: the id of a run (a positive whole number)') ?? 0;
+    const v = this.object[key];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) {
+      return this.problem(key, `must be a positive whole number, not ${describeValue(v)}`) ?? 0;
+    }
+    return v;
+  }
+
+  /** A positive whole number that identifies something else than a run (e.g. a sweep group). */
+  id(key: string, what: string): number {
+    if (!this.has(key)) return this.problem(key, `is required: the id of ${what} (a positive whole number)`) ?? 0;
     const v = this.object[key];
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) {
       return this.problem(key, `must be a positive whole number, not ${describeValue(v)}`) ?? 0;
@@ -171,14 +184,16 @@ const validators: { [M in LabMethod]: (payload: unknown) => Checked<Request<M>> 
   deleteRun: (payload) => runIdOnly(payload),
   listRuns(payload) {
     // An absent filter lists every run.
-    const f = new Fields(payload ?? {}, ['status', 'search', 'limit'], 'the run filter');
+    const f = new Fields(payload ?? {}, ['status', 'search', 'limit', 'groupId'], 'the run filter');
     const filter: RunFilter = {};
     const status = f.optionalChoice<RunStatus>('status', runStatuses);
     const search = f.text('search', { max: limits.search, required: false });
     const limit = f.optionalInteger('limit', 1, limits.listLimit);
+    const groupId = f.optionalInteger('groupId', 1, Number.MAX_SAFE_INTEGER);
     if (status !== undefined) filter.status = status;
     if (search !== undefined) filter.search = search;
     if (limit !== undefined) filter.limit = limit;
+    if (groupId !== undefined) filter.groupId = groupId;
     return f.done(filter);
   },
   renameRun(payload) {
@@ -193,6 +208,17 @@ const validators: { [M in LabMethod]: (payload: unknown) => Checked<Request<M>> 
     const tags = f.textList('tags', limits.tags, limits.tag);
     return f.done({ runId, tags });
   },
+  startSweep: (payload) => validateSweep(payload),
+  listGroups(payload) {
+    // No fields: an absent request lists every group.
+    const f = new Fields(payload ?? {}, [], 'the request');
+    return f.done({});
+  },
+  getGroup(payload) {
+    const f = new Fields(payload, ['groupId'], 'the request');
+    const groupId = f.id('groupId', 'a sweep group');
+    return f.done({ groupId });
+  },
   setRunNotes(payload) {
     const f = new Fields(payload, ['runId', 'notes'], 'the request');
     const runId = f.runId();
@@ -200,6 +226,57 @@ const validators: { [M in LabMethod]: (payload: unknown) => Checked<Request<M>> 
     return f.done({ runId, notes });
   },
 };
+
+/**
+ * A sweep: a valid base config (issues under config.*), the setting to vary (`vary.path`: a
+ * dotted path of the config's settings, or "depth") and its values (`vary.values`: 1 to
+ * sweepLimits.values JSON values), each giving a valid config (issues under `vary.values[i]`,
+ * naming the field of the config that it makes invalid). The checked request holds the parsed
+ * base config and copies of the values.
+ */
+function validateSweep(payload: unknown): Checked<SweepRequest> {
+  const f = new Fields(payload, ['config', 'vary', 'name'], 'the request');
+  const name = f.text('name', { max: limits.name, required: false });
+  const input = f.raw('config', 'an experiment config');
+  const varyInput = f.raw('vary', 'the setting to vary and its values: { path, values }');
+  let config: ExperimentConfig | undefined;
+  if (input !== undefined) {
+    const parsed = parseConfig(input);
+    if (parsed.ok) config = parsed.config;
+    else for (const issue of parsed.issues) f.issues.push({ path: issue.path ? `config.${issue.path}` : 'config', message: issue.message });
+  }
+  let vary: { path: string; values: unknown[] } | undefined;
+  if (varyInput !== undefined) {
+    const v = new Fields(varyInput, ['path', 'values'], 'vary');
+    // Not an object: that one message, not also "path is required" and "values is required".
+    const isObject = !v.issues.some((i) => i.path === '(request)');
+    const path = isObject ? v.text('path', { max: limits.varyPath, required: true, nonBlank: true }) : undefined;
+    const values = isObject ? v.raw('values', 'a list of values') : undefined;
+    let copies: unknown[] | undefined;
+    if (values !== undefined) {
+      if (!Array.isArray(values)) v.issues.push({ path: 'values', message: `must be a list of values, not ${describeValue(values)}` });
+      else if (values.length === 0) v.issues.push({ path: 'values', message: 'must list at least one value' });
+      else if (values.length > sweepLimits.values) v.issues.push({ path: 'values', message: `must have at most ${sweepLimits.values} values (it has ${values.length})` });
+      else {
+        values.forEach((value: unknown, i) => {
+          const problem = jsonValueProblem(value);
+          if (problem) v.issues.push({ path: `values[${i}]`, message: problem });
+        });
+        if (!v.issues.some((i) => i.path.startsWith('values'))) {
+          const size = JSON.stringify(values).length;
+          if (size > sweepLimits.valuesJson) v.issues.push({ path: 'values', message: `must be at most ${sweepLimits.valuesJson} characters as JSON (they have ${size})` });
+          else copies = JSON.parse(JSON.stringify(values)) as unknown[];
+        }
+      }
+    }
+    for (const issue of v.issues) f.issues.push({ path: issue.path === '(request)' ? 'vary' : `vary.${issue.path}`, message: issue.message });
+    if (path !== undefined && copies !== undefined) vary = { path, values: copies };
+  }
+  // Each value's config is checked only when the base config and the shape of vary are valid.
+  if (config && vary && f.issues.length === 0) f.issues.push(...sweepIssues(config, vary.path, vary.values));
+  if (!config || !vary) return { ok: false, issues: f.issues };
+  return f.done(name === undefined ? { config, vary } : { config, vary, name });
+}
 
 function runIdOnly(payload: unknown): Checked<{ runId: number }> {
   const f = new Fields(payload, ['runId'], 'the request');

@@ -6,6 +6,7 @@ import type { LabApi, LabSweepApi, RunEventMessage, RunFilter, SweepRequest } fr
 import { validateConfig, type ExperimentConfig, type ExperimentConfigInput } from '../shared/config';
 import type { EngineEvent, EngineOutcome, GroupDetail, GroupRecord, RunDetail, RunRecord } from '../shared/results';
 import { sweepConfigs, sweepValueText } from '../shared/sweep';
+import { checkDataPaths, withAbsoluteDataPaths } from './engine/data/preflight';
 import { startRunWorker, type RunningWorker } from './engine/run-worker';
 import type { RunStore } from './store/runs';
 
@@ -48,15 +49,20 @@ export class LabService implements LabApi, LabSweepApi {
   }
 
   async startRun(request: { config: ExperimentConfigInput; name?: string }): Promise<{ runId: number }> {
-    const config = validateConfig(request.config);
+    // Data paths are stored absolute, and a missing folder or file is refused before a run is stored.
+    const config = withAbsoluteDataPaths(validateConfig(request.config), this.options.baseDir);
+    checkDataPaths(config);
     const runId = this.store.createRun(config, request.name ?? config.name);
     this.enqueue(runId, config);
     return { runId };
   }
 
   async startSweep(request: SweepRequest): Promise<{ groupId: number; runIds: number[] }> {
-    const base = validateConfig(request.config, 'sweep config');
-    const { spec, configs } = sweepConfigs(request.config, request.vary);
+    const base = withAbsoluteDataPaths(validateConfig(request.config, 'sweep config'), this.options.baseDir);
+    checkDataPaths(base);
+    const swept = sweepConfigs(request.config, request.vary);
+    const spec = swept.spec;
+    const configs = swept.configs.map((c) => withAbsoluteDataPaths(c, this.options.baseDir));
     const baseName = request.name?.trim() || base.name.trim() || 'sweep';
     const { groupId, runIds } = this.store.createGroup(
       { name: baseName, varyPath: spec.path, values: spec.values, baseConfig: base },

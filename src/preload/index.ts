@@ -33,6 +33,9 @@ const api: LabBridge = {
   setRunTags: (request) => call('setRunTags', request),
   setRunNotes: (request) => call('setRunNotes', request),
   deleteRun: (request) => call('deleteRun', request),
+  startSweep: (request) => call('startSweep', request),
+  listGroups: (request) => call('listGroups', request),
+  getGroup: (request) => call('getGroup', request),
   saveFile,
   onEvent(listener: LabEventListener): () => void {
     if (typeof listener !== 'function') throw new TypeError('lab.onEvent needs a function');

@@ -19,8 +19,8 @@ export type RunEventMessage =
   | { runId: number; kind: 'engine'; event: EngineEvent }
   | { runId: number; kind: 'finished'; outcome: EngineOutcome };
 
-/** The lab service, as every door exposes it. */
-export interface LabApi {
+/** The lab service, as every door exposes it (sweeps included: see LabSweepApi). */
+export interface LabApi extends LabSweepApi {
   /** Validates the config, stores the run as queued and starts it when the queue reaches it. */
   startRun(request: { config: ExperimentConfigInput; name?: string }): Promise<{ runId: number }>;
   /** Stops a queued or running run; it is stored as cancelled with its finished epochs. */
@@ -61,8 +61,8 @@ export interface SweepRequest {
 }
 
 /**
- * Sweeps (groups of runs). Implemented by LabService; kept apart from LabApi until the desktop
- * door (bridge.ts labMethods, ipc-validate.ts validators) lists these calls too.
+ * Sweeps (groups of runs): part of LabApi, so every door serves them (bridge.ts labMethods,
+ * ipc-validate.ts validators, the preload and the browser door's WebSocket client).
  */
 export interface LabSweepApi {
   /** Validates one config per value, stores the group and its runs, and queues them in order. */

@@ -13,6 +13,9 @@ export const labMethods = [
   'setRunTags',
   'setRunNotes',
   'deleteRun',
+  'startSweep',
+  'listGroups',
+  'getGroup',
 ] as const satisfies readonly LabMethod[];
 
 // A LabApi method missing from labMethods makes this line fail to compile.

@@ -330,7 +330,21 @@ export const experimentConfigSchema = z
       });
     }
     const depth = valid(modelSchema, c.model) ? modelDepth(c.model) : c.model.kind === 'mlp' ? c.model.hidden.length : 0; // an empty list has its own message
+    const resolvedLayers = new Map<number, number>(); // resolved index -> position of its first mention
     (c.analysis.layers ?? []).forEach((l, i) => {
+      if (depth >= 1 && l <= depth && l >= -depth) {
+        const resolved = resolveLayerIndex(l, depth);
+        const first = resolvedLayers.get(resolved);
+        if (first !== undefined && c.analysis.layers![first] !== l) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['analysis', 'layers', i],
+            message: `layer ${l} is layer ${resolved}, already listed as ${c.analysis.layers![first]}: each layer once`,
+          });
+        } else if (first === undefined) {
+          resolvedLayers.set(resolved, i);
+        }
+      }
       if (depth >= 1 && (l > depth || l < -depth)) {
         ctx.addIssue({
           code: 'custom',

@@ -3,7 +3,7 @@
 import type { ExperimentConfigInput } from './config';
 
 /** The paper's delta grid is not given; this default spans LFR ~ 0.1 to ~ 1 for data
- *  normalised to a mean pairwise squared distance of 1 (see docs/method-choices.md). */
+ *  normalised to a mean pairwise squared distance of 1 (see docs/method.md). */
 export const defaultDeltaGrid = { kind: 'log-k', kMin: 0.1, kMax: 1000, count: 100 } as const;
 
 export const presets = {

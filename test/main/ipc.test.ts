@@ -415,3 +415,149 @@ describe('saveFile: the native save dialog of exports', () => {
     expect(vi.mocked(ipcMain.removeHandler).mock.calls.map(([c]) => c)).toContain('lab:saveFile');
   });
 });
+
+describe('handleLabCall: sweeps (startSweep, listGroups, getGroup)', () => {
+  /** The issues of a refused sweep; checks that nothing was stored. */
+  async function refusedSweep(payload: unknown): Promise<{ message: string; issues: { path: string; message: string }[] }> {
+    const error = errorOf(await handleLabCall(service, 'startSweep', payload));
+    expect(error.message).toMatch(/^invalid startSweep request: /);
+    expect(store.listGroups()).toEqual([]);
+    expect(store.listRuns()).toEqual([]);
+    return { message: error.message, issues: error.issues ?? [] };
+  }
+
+  it('stores a good sweep as a group of N queued runs, in the order of the values', async () => {
+    const events: RunEventMessage[] = [];
+    service.events.on('run', (m) => events.push(m));
+    const started = await handleLabCall(service, 'startSweep', { config: tinyConfig, vary: { path: 'seed', values: [1, 2, 3] }, name: 'seeds' });
+    expect(started.ok).toBe(true);
+    const { groupId, runIds } = (started as { ok: true; value: { groupId: number; runIds: number[] } }).value;
+    expect(groupId).toBeGreaterThan(0);
+    expect(runIds).toHaveLength(3);
+    // Each run was queued (the first may already be running), one 'queued' event per run, in order.
+    expect(events.filter((e) => e.kind === 'queued').map((e) => e.runId)).toEqual(runIds);
+    const stored = runIds.map((id) => store.getRun(id)!);
+    expect(stored.map((r) => r.config.seed)).toEqual([1, 2, 3]);
+    expect(stored.map((r) => r.groupId)).toEqual([groupId, groupId, groupId]);
+    expect(stored.map((r) => r.name)).toEqual(['seeds: seed = 1', 'seeds: seed = 2', 'seeds: seed = 3']);
+    expect(stored.slice(1).map((r) => r.status)).toEqual(['queued', 'queued']);
+
+    const groups = await handleLabCall(service, 'listGroups', {});
+    expect(groups).toMatchObject({ ok: true, value: [{ id: groupId, name: 'seeds', varyPath: 'seed', values: [1, 2, 3], runIds }] });
+    expect(await handleLabCall(service, 'listGroups', undefined)).toMatchObject({ ok: true, value: [{ id: groupId }] });
+    const group = await handleLabCall(service, 'getGroup', { groupId });
+    expect(group.ok && (group.value as { runs: { id: number }[] }).runs.map((r) => r.id)).toEqual(runIds);
+    const listed = await handleLabCall(service, 'listRuns', { groupId });
+    expect(listed.ok && (listed.value as { id: number }[]).map((r) => r.id).sort()).toEqual([...runIds].sort());
+    expect(await handleLabCall(service, 'listRuns', { groupId: groupId + 1 })).toEqual({ ok: true, value: [] });
+  });
+
+  it('sweeps depth (the width of the first hidden layer for every layer) and a list entry by index', async () => {
+    const depth = await handleLabCall(service, 'startSweep', { config: tinyConfig, vary: { path: 'depth', values: [1, 2] } });
+    expect(depth.ok).toBe(true);
+    const { runIds } = (depth as { ok: true; value: { runIds: number[] } }).value;
+    expect(runIds.map((id) => store.getRun(id)!.config.model)).toMatchObject([{ hidden: [8] }, { hidden: [8, 8] }]);
+    const rates = await handleLabCall(service, 'startSweep', { config: tinyConfig, vary: { path: 'training.schedule.0.rate', values: [0.01, 0.001] } });
+    expect(rates.ok).toBe(true);
+    const rateRuns = (rates as { ok: true; value: { runIds: number[] } }).value.runIds.map((id) => store.getRun(id)!);
+    expect(rateRuns.map((r) => r.config.training.schedule[0].rate)).toEqual([0.01, 0.001]);
+  });
+
+  it('refuses a vary path that is not a setting of the config (or depth without an mlp)', async () => {
+    const cases: [unknown, RegExp][] = [
+      ['model.widths', /vary\.path: model has no setting "widths"/],
+      ['bogus', /vary\.path: the config has no setting "bogus"/],
+      ['seed.x', /vary\.path: seed is a single value/],
+      ['training.schedule.3.rate', /vary\.path: training\.schedule has 1 entry \(0 to 0\): there is no entry 3/],
+      ['training.schedule.rate', /vary\.path: training\.schedule is a list/],
+      ['__proto__.polluted', /vary\.path: .*not a valid config path/],
+      ['a..b', /vary\.path: .*not a valid config path/],
+      ['  ', /vary\.path: must not be empty/],
+      [42, /vary\.path: must be text/],
+      [undefined, /vary\.path: is required/],
+    ];
+    for (const [path, message] of cases) {
+      const { message: text, issues } = await refusedSweep({ config: tinyConfig, vary: { path, values: [1, 2] } });
+      expect(text).toMatch(message);
+      expect(issues.map((i) => i.path)).toEqual(['vary.path']);
+    }
+    const resnet = { ...presets['cifar10-resnet18-quick'] };
+    expect((await refusedSweep({ config: resnet, vary: { path: 'depth', values: [1, 2] } })).message).toMatch(/vary\.path: the "depth" shorthand needs an mlp/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('refuses an empty list of values, too many values, and values that are not JSON data', async () => {
+    const sweep = (values: unknown) => ({ config: tinyConfig, vary: { path: 'seed', values } });
+    expect((await refusedSweep(sweep([]))).issues).toEqual([{ path: 'vary.values', message: 'must list at least one value' }]);
+    expect((await refusedSweep(sweep('1,2'))).message).toContain('vary.values: must be a list of values, not the text "1,2"');
+    const many = Array.from({ length: 51 }, (_, i) => i);
+    const tooMany = await refusedSweep(sweep(many));
+    expect(tooMany.issues).toEqual([{ path: 'vary.values', message: 'must have at most 50 values (it has 51)' }]);
+    expect(tooMany.message.length).toBeLessThan(200);
+    // 50 is the limit: accepted (and cancelled again by the afterEach shutdown).
+    expect((await handleLabCall(service, 'startSweep', sweep(many.slice(0, 50)))).ok).toBe(true);
+    expect(store.listRuns()).toHaveLength(50);
+  });
+
+  it('refuses values that are not JSON data, naming each', async () => {
+    const deep: unknown[] = [];
+    let node = deep;
+    for (let i = 0; i < 12; i++) {
+      const next: unknown[] = [];
+      node.push(next);
+      node = next;
+    }
+    const { issues } = await refusedSweep({ config: tinyConfig, vary: { path: 'seed', values: [1, Number.NaN, Infinity, new Date(0), deep, { __proto__: null, constructor: 1 }] } });
+    expect(issues).toEqual([
+      { path: 'vary.values[1]', message: 'must be a finite number, not NaN' },
+      { path: 'vary.values[2]', message: 'must be a finite number, not Infinity' },
+      { path: 'vary.values[3]', message: expect.stringContaining('plain JSON data') },
+      { path: 'vary.values[4]', message: expect.stringContaining('nested more than') },
+      { path: 'vary.values[5]', message: 'must not have a field named constructor' },
+    ]);
+  });
+
+  it('refuses a value that makes an invalid config, with one message per value and field', async () => {
+    const seeds = await refusedSweep({ config: tinyConfig, vary: { path: 'seed', values: [1, -1, 'two'] } });
+    expect(seeds.issues).toEqual([
+      { path: 'vary.values[1]', message: expect.stringMatching(/^config\.seed: .* \(with seed = -1\)$/) },
+      { path: 'vary.values[2]', message: expect.stringMatching(/^config\.seed: .* \(with seed = "two"\)$/) },
+    ]);
+    expect(seeds.message).toContain('vary.values[1]: config.seed: ');
+    // A value that breaks a rule between fields names the field the rule reports.
+    const batch = await refusedSweep({ config: tinyConfig, vary: { path: 'data.trainSize', values: [64, 16] } });
+    expect(batch.issues).toEqual([{ path: 'vary.values[1]', message: expect.stringMatching(/^config\.analysis\.samples: .*\(with data\.trainSize = 16\)$/) }]);
+    const depth = await refusedSweep({ config: tinyConfig, vary: { path: 'depth', values: [2, 0, 1001] } });
+    expect(depth.issues).toEqual([
+      { path: 'vary.values[1]', message: 'a depth must be a whole number from 1 to 1000, not 0' },
+      { path: 'vary.values[2]', message: 'a depth must be a whole number from 1 to 1000, not 1001' },
+    ]);
+    const widths = await refusedSweep({ config: tinyConfig, vary: { path: 'model.hidden', values: [[8, 8], [8, -1], []] } });
+    expect(widths.issues.map((i) => `${i.path} ${i.message.split(':')[0]}`)).toEqual(['vary.values[1] config.model.hidden[1]', 'vary.values[2] config.model.hidden']);
+  });
+
+  it('refuses an invalid base config under config.*, a missing vary, and unknown fields', async () => {
+    const bad = await refusedSweep({ config: { ...tinyConfig, seed: 'seven' }, vary: { path: 'training.batchSize', values: [8, 16] } });
+    expect(bad.issues).toEqual([{ path: 'config.seed', message: expect.any(String) }]);
+    expect((await refusedSweep({ config: tinyConfig })).issues).toEqual([{ path: 'vary', message: expect.stringContaining('is required') }]);
+    expect((await refusedSweep({ config: tinyConfig, vary: [1, 2] })).issues).toEqual([{ path: 'vary', message: 'vary must be an object, not an array of 2' }]);
+    expect((await refusedSweep({ vary: { path: 'seed', values: [1] } })).issues).toEqual([{ path: 'config', message: expect.stringContaining('is required') }]);
+    expect((await refusedSweep({ config: tinyConfig, vary: { path: 'seed', values: [1], step: 2 } })).issues).toEqual([
+      { path: 'vary.step', message: 'unknown field (expected path, values)' },
+    ]);
+    expect((await refusedSweep({ config: tinyConfig, vary: { path: 'seed', values: [1] }, parallel: true })).message).toContain('parallel: unknown field');
+    expect((await refusedSweep({ config: tinyConfig, vary: { path: 'seed', values: [1] }, name: 'x'.repeat(limits.name + 1) })).message).toContain('name: must be at most');
+  });
+
+  it('checks getGroup and listGroups requests, and a groupId filter of listRuns', async () => {
+    expect(errorOf(await handleLabCall(service, 'getGroup', {})).issues).toEqual([{ path: 'groupId', message: expect.stringContaining('is required: the id of a sweep group') }]);
+    for (const groupId of [0, -1, 1.5, '1', null]) {
+      expect(errorOf(await handleLabCall(service, 'getGroup', { groupId })).message).toMatch(/^invalid getGroup request: groupId: must be a positive whole number/);
+    }
+    expect(errorOf(await handleLabCall(service, 'getGroup', { groupId: 99 })).message).toBe('group 99 does not exist');
+    expect(errorOf(await handleLabCall(service, 'listGroups', { all: true })).message).toContain('all: unknown field (expected no fields)');
+    expect(errorOf(await handleLabCall(service, 'listGroups', 'all')).message).toMatch(/must be an object/);
+    expect(errorOf(await handleLabCall(service, 'listRuns', { groupId: 0 })).message).toContain('groupId: must be a whole number from 1');
+    expect(errorOf(await handleLabCall(service, 'listRuns', { groupId: '2' })).message).toContain('groupId');
+  });
+});

@@ -456,3 +456,46 @@ describe('a second door on the same service', () => {
     expect((await request(second.port, '/assets/app.js', { Cookie: pair })).status).toBe(401);
   });
 });
+
+describe('sweeps through the page client', () => {
+  it('starts a sweep, lists and reads its group, filters runs by group, and gets field errors', async () => {
+    const client = createWsLabClient({ url: `ws://127.0.0.1:${server.port}/api?token=${server.token}`, connect: nodeWebSocket });
+    const finished = new Set<number>();
+    let runIds: number[] = [];
+    let done = () => {};
+    const allFinished = new Promise<void>((resolve) => (done = resolve));
+    const check = () => {
+      if (runIds.length && runIds.every((id) => finished.has(id))) done();
+    };
+    client.onEvent((m) => {
+      if (m.kind !== 'finished') return;
+      finished.add(m.runId);
+      check();
+    });
+    try {
+      const refused = client.startSweep({ config: tinyConfig, vary: { path: 'seed', values: [1, -1] } });
+      await expect(refused).rejects.toThrow(/^invalid startSweep request: vary\.values\[1\]: config\.seed: /);
+      await expect(refused).rejects.toMatchObject({ issues: [{ path: 'vary.values[1]' }] });
+      await expect(client.startSweep({ config: tinyConfig, vary: { path: 'model.widths', values: [1] } })).rejects.toThrow(/vary\.path: model has no setting "widths"/);
+
+      const started = await client.startSweep({ config: tinyConfig, vary: { path: 'seed', values: [1, 2] }, name: 'page sweep' });
+      runIds = started.runIds;
+      expect(runIds).toHaveLength(2);
+      check();
+      await allFinished;
+
+      const groups = await client.listGroups({});
+      expect(groups.find((g) => g.id === started.groupId)).toMatchObject({ name: 'page sweep', varyPath: 'seed', values: [1, 2], runIds });
+      const group = await client.getGroup({ groupId: started.groupId });
+      expect(group.runs.map((r) => [r.id, r.config.seed, r.status, r.groupId])).toEqual([
+        [runIds[0], 1, 'completed', started.groupId],
+        [runIds[1], 2, 'completed', started.groupId],
+      ]);
+      expect(group.runs.every((r) => r.metrics.length === 3)).toBe(true);
+      expect((await client.listRuns({ groupId: started.groupId })).map((r) => r.id).sort()).toEqual([...runIds].sort());
+      await expect(client.getGroup({ groupId: 0 })).rejects.toMatchObject({ issues: [{ path: 'groupId' }] });
+    } finally {
+      client.close();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunEventMessage } from '../../src/shared/api';
@@ -100,13 +100,17 @@ describe('LabService', () => {
     expect(run.metrics.map((m) => m.epoch)).toEqual(run.metrics.map((_, i) => i + 1));
   });
 
-  it('stores a run whose data cannot be read as failed, with the file named', async () => {
-    const config = tinyConfig({ data: { kind: 'idx', dir: 'no-such-folder', files: 't10k', trainSize: 100 }, analysis: { ...tinyConfig().analysis as object, samples: 10 } });
-    const { runId } = await service.startRun({ config });
+  it('refuses a run whose data folder does not exist before storing it, and stores data paths absolute', async () => {
+    const config = tinyConfig({ data: { kind: 'idx', dir: 'no-such-folder', files: 't10k', trainSize: 100 }, analysis: { ...(tinyConfig().analysis as object), samples: 10 } });
+    await expect(service.startRun({ config })).rejects.toThrow(`data.dir: folder ${path.join(dir, 'no-such-folder')} does not exist`);
+    expect(store.listRuns()).toEqual([]);
+    // a relative folder that exists is stored resolved against the service's folder
+    mkdirSync(path.join(dir, 'empty'));
+    const { runId } = await service.startRun({ config: { ...config, data: { kind: 'idx', dir: 'empty', files: 't10k', trainSize: 100 } } });
+    expect(store.getRun(runId)!.config.data).toMatchObject({ dir: path.join(dir, 'empty') });
     const outcome = await service.whenFinished(runId);
-    expect(outcome.status).toBe('failed');
-    expect(outcome.message).toContain(path.join(dir, 'no-such-folder'));
-    expect(store.getRun(runId)!.status).toBe('failed');
+    expect(outcome.status).toBe('failed'); // the folder has no IDX files: named in the message
+    expect(outcome.message).toContain(path.join(dir, 'empty'));
   });
 
   it('rejects an invalid config with one message per field and creates no run', async () => {

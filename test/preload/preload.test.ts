@@ -86,3 +86,24 @@ describe('preload', () => {
     expect(ipcRenderer.on).not.toHaveBeenCalled();
   });
 });
+
+describe('preload: sweeps', () => {
+  it('exposes startSweep, listGroups and getGroup, each on its own lab:<method> channel', async () => {
+    for (const method of ['startSweep', 'listGroups', 'getGroup'] as const) expect(typeof exposed[method]).toBe('function');
+    const request = { config: { seed: 1 } as never, vary: { path: 'seed', values: [1, 2] } };
+    vi.mocked(ipcRenderer.invoke).mockResolvedValueOnce({ ok: true, value: { groupId: 4, runIds: [7, 8] } });
+    await expect(lab.startSweep(request)).resolves.toEqual({ groupId: 4, runIds: [7, 8] });
+    expect(ipcRenderer.invoke).toHaveBeenLastCalledWith('lab:startSweep', request);
+    vi.mocked(ipcRenderer.invoke).mockResolvedValueOnce({ ok: true, value: [] });
+    await expect(lab.listGroups({})).resolves.toEqual([]);
+    expect(ipcRenderer.invoke).toHaveBeenLastCalledWith('lab:listGroups', {});
+    vi.mocked(ipcRenderer.invoke).mockResolvedValueOnce({ ok: false, error: { message: 'group 9 does not exist' } });
+    await expect(lab.getGroup({ groupId: 9 })).rejects.toThrow('group 9 does not exist');
+    expect(ipcRenderer.invoke).toHaveBeenLastCalledWith('lab:getGroup', { groupId: 9 });
+    vi.mocked(ipcRenderer.invoke).mockResolvedValueOnce({
+      ok: false,
+      error: { message: 'invalid startSweep request: vary.values[1]: config.seed: Too small', issues: [{ path: 'vary.values[1]', message: 'config.seed: Too small' }] },
+    });
+    await expect(lab.startSweep(request)).rejects.toThrow('invalid startSweep request: vary.values[1]: config.seed');
+  });
+});

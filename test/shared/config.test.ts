@@ -414,3 +414,19 @@ describe('resolveLayerIndex', () => {
     expect(resolveLayerIndex(2, 3)).toBe(2);
   });
 });
+
+describe('analysis layers named twice', () => {
+  it('rejects a layer given by its index and by its index from the output', () => {
+    const input = structuredClone(presets['mnist-fc-quick']) as Record<string, any>;
+    input.analysis.layers = [3, 1, -3]; // -3 of five hidden layers is layer 3
+    const r = parseConfig(input);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues).toEqual([{ path: 'analysis.layers[2]', message: 'layer -3 is layer 3, already listed as 3: each layer once' }]);
+  });
+  it('accepts distinct layers named either way', () => {
+    const input = structuredClone(presets['mnist-fc-quick']) as Record<string, any>;
+    input.analysis.layers = [1, -1, 0];
+    expect(parseConfig(input).ok).toBe(true);
+  });
+});

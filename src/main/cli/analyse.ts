@@ -15,6 +15,17 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 const str = (v: Values[string]) => (typeof v === 'string' ? v : undefined);
 const numberOr = (v: Values[string], fallback: number) => (typeof v === 'string' ? Number(v) : fallback);
 
+/** `--frequencies 3,5` as numbers; an empty or non-numeric entry is an error, not 0. */
+function parseFrequencies(text: string): number[] {
+  return text.split(',').map((part, i) => {
+    const f = Number(part.trim());
+    if (part.trim() === '' || !Number.isFinite(f)) {
+      throw new Error(`--frequencies ${text}: entry ${i + 1} ("${part}") is not a number; write e.g. --frequencies 3,5`);
+    }
+    return f;
+  });
+}
+
 /** The data config the options describe. */
 function dataFromOptions(values: Values): DataConfig {
   const kind = str(values.data);
@@ -25,7 +36,7 @@ function dataFromOptions(values: Values): DataConfig {
     case 'cos-sum':
       return {
         kind: 'synthetic',
-        target: { kind: 'cos-sum', frequencies: (str(values.frequencies) ?? '3,5').split(',').map(Number) },
+        target: { kind: 'cos-sum', frequencies: parseFrequencies(str(values.frequencies) ?? '3,5') },
         trainSize: n,
         interval: [-Math.PI, Math.PI],
       };
@@ -35,7 +46,9 @@ function dataFromOptions(values: Values): DataConfig {
       const files = (str(values.files) ?? 't10k') as 'train' | 't10k';
       const dir = str(values.dir);
       if (!dir) throw new Error(`--data ${kind} needs --dir, the folder with the IDX files`);
-      return { kind: 'idx', dir, files, trainSize: typeof values.n === 'string' ? n : files === 'train' ? 60000 : 10000 };
+      // Load as many images as are analysed (a seeded subset), unless --n says otherwise: works for
+      // files smaller than the standard 60000 / 10000 too.
+      return { kind: 'idx', dir, files, trainSize: typeof values.n === 'string' ? n : numberOr(values.samples, 2000) };
     }
     default:
       throw new Error(`--data must be sin, cos-sum or idx, got "${kind ?? ''}"`);

@@ -64,5 +64,6 @@ export function buildConfig(opts: { preset?: string; configFile?: string; overri
   if (!opts.preset && !opts.configFile) throw new Error('give --preset NAME or --config FILE');
   const input = opts.preset ? presetInput(opts.preset) : configFileInput(opts.configFile!);
   for (const o of opts.overrides) applyOverride(input, o);
-  return validateConfig(input, opts.preset ? `config (preset ${opts.preset} with overrides)` : `config file ${opts.configFile}`);
+  const base = opts.preset ? `preset ${opts.preset}` : `config file ${opts.configFile}`;
+  return validateConfig(input, opts.overrides.length ? `config (${base} with overrides ${opts.overrides.join(' ')})` : base);
 }

@@ -50,10 +50,12 @@ export function formatRunDetail(run: RunDetail): string {
     `status:   ${run.status}${run.message ? ` — ${run.message}` : ''}`,
     `created:  ${run.createdAt}${run.finishedAt ? `, finished ${run.finishedAt}` : ''}`,
     `backend:  ${run.environment ? `${run.environment.backend} (${run.environment.backendDetail}); tfjs ${run.environment.tfjsVersion}; ${run.environment.cpu} x${run.environment.cpuCount}` : '-'}`,
+    `seed:     ${c.seed}`,
     `data:     ${JSON.stringify(c.data)}`,
     `model:    ${JSON.stringify(c.model)}`,
     `training: loss ${c.training.loss}, ${c.training.optimiser.kind}, batch ${c.training.batchSize}, schedule ${c.training.schedule.map((s) => `${s.rate}@${s.fromEpoch}`).join(' ')}, stop ${JSON.stringify(c.training.stop)}`,
-    `analysis: layers ${analysedLayers(c).join(',')}${c.analysis.layers ? '' : ' (default)'}, ${c.analysis.samples} samples, normalisation ${JSON.stringify(c.analysis.normalisation)}, grid ${JSON.stringify(c.analysis.deltaGrid)}`,
+    `analysis: layers ${analysedLayers(c).join(',')}${c.analysis.layers ? '' : ' (default)'}, epochs ${JSON.stringify(c.analysis.epochs)}, ${c.analysis.samples} samples, normalisation ${JSON.stringify(c.analysis.normalisation)}, grid ${JSON.stringify(c.analysis.deltaGrid)}`,
+    `(the full config as JSON, to re-run with --config: npm run lab -- config ${run.id})`,
     '',
   ];
   if (run.epochsToThreshold !== undefined) lines.splice(lines.length - 1, 0, `threshold: training loss first below ${c.training.threshold ?? c.training.stop.lossBelow} at epoch ${run.epochsToThreshold}`);

@@ -2,7 +2,9 @@
 // stopping rules, the validation set after every epoch, and the frequency analysis (plus, for 1-D
 // regression data, the DFT view of the fit) at the scheduled epochs. Works for any Network (mlp,
 // resnet) and is backend-agnostic: the caller has chosen the tfjs backend; events go out
-// through `hooks`.
+// through `hooks`. At every analysed epoch it also takes a checkpoint (./checkpoint.ts) that goes
+// out with that epoch's event, and it can start from one instead of from the seed's initial
+// state, continuing exactly as the uninterrupted run would have.
 import * as tf from '@tensorflow/tfjs-core';
 import { analysedLayers, isScheduledAnalysisEpoch, learningRateAt, spectrumSettings, type ExperimentConfig } from '../../shared/config';
 import type { EngineEvent, EngineOutcome, EpochMetrics, OutputSpectrum } from '../../shared/results';
@@ -11,12 +13,15 @@ import type { Dataset } from './data/dataset';
 import { subsetDataset } from './data/dataset';
 import { batchLoss, correctCount } from './loss';
 import { createNetwork, type Network } from './models/network';
-import { createOptimiser, setLearningRate } from './optimiser';
+import { checkpointFormat, packTensors, unpackTensors, type TrainingCheckpoint } from './checkpoint';
+import { createOptimiser, getOptimiserState, setLearningRate, setOptimiserState } from './optimiser';
 import { createRng, deriveSeed, sampleIndices, shuffleInPlace, type Rng } from './random';
 import { analyseSnapshot, runInChunks } from './snapshot';
 
 export interface TrainHooks {
-  emit(event: EngineEvent): void;
+  /** An event; an analysed epoch's event comes with the checkpoint taken at its end, which the
+   *  caller stores together with the epoch's results. */
+  emit(event: EngineEvent, checkpoint?: TrainingCheckpoint): void;
   /** Polled between batches; true stops the run cleanly after the current batch. */
   cancelled(): boolean;
 }
@@ -171,17 +176,70 @@ function outputSpectrum(net: Network, data: RunTensors, plan: SpectrumPlan, epoc
   };
 }
 
+/** The name of the batch-order random stream, in checkpoints. */
+const batchOrderStream = 'batch-order';
+
+/** The state at the end of `epoch`: network, optimiser, random streams (see ./checkpoint.ts). */
+function takeCheckpoint(net: Network, opt: tf.Optimizer, orderRng: Rng, epoch: number, loss: number | null): TrainingCheckpoint {
+  const model = packTensors(net.getState());
+  const optState = getOptimiserState(opt);
+  const optimiser = packTensors(optState.tensors);
+  return {
+    manifest: {
+      format: checkpointFormat,
+      epoch,
+      loss,
+      backend: tf.getBackend(),
+      model: { kind: net.kind, tensors: model.layout },
+      optimiser: { kind: optState.kind, iterations: optState.iterations, tensors: optimiser.layout },
+      rng: { [batchOrderStream]: orderRng.state() },
+    },
+    model: model.blob,
+    optimiser: optimiser.blob,
+  };
+}
+
+/** Puts a network and a new optimiser in the state of a checkpoint; throws naming what does not
+ *  fit the run's config. */
+function restoreCheckpoint(c: TrainingCheckpoint, net: Network, opt: tf.Optimizer, config: ExperimentConfig): void {
+  const { manifest } = c;
+  if (manifest.model.kind !== net.kind) throw new Error(`the checkpoint is of a ${manifest.model.kind}, but the run trains a ${net.kind}`);
+  if (manifest.epoch > config.training.stop.maxEpochs) {
+    throw new Error(`the checkpoint is at epoch ${manifest.epoch}, after the run's last epoch (${config.training.stop.maxEpochs})`);
+  }
+  if (manifest.rng[batchOrderStream] === undefined) throw new Error(`the checkpoint lacks the state of the ${batchOrderStream} random stream`);
+  net.setState(unpackTensors(c.model, manifest.model.tensors, 'network state'));
+  setOptimiserState(opt, { kind: manifest.optimiser.kind, iterations: manifest.optimiser.iterations, tensors: unpackTensors(c.optimiser, manifest.optimiser.tensors, 'optimiser state') }, net.variables);
+}
+
+/** How a run starts. */
+export interface TrainOptions {
+  /** Continue from this checkpoint (taken by an earlier start of the same run) instead of the
+   *  seed's initial state: training resumes at the epoch after it. */
+  resume?: TrainingCheckpoint | null;
+}
+
 /** Trains and analyses one run to the end (completed, cancelled or diverged). */
-export function trainAndAnalyse(config: ExperimentConfig, dataset: Dataset, hooks: TrainHooks): EngineOutcome {
+export function trainAndAnalyse(config: ExperimentConfig, dataset: Dataset, hooks: TrainHooks, options: TrainOptions = {}): EngineOutcome {
   const { analysis, training } = config;
   if (analysis.samples > dataset.n) {
     throw new Error(`analysis.samples (${analysis.samples}) is larger than the training data (${dataset.n} samples)`);
   }
+  const resume = options.resume ?? null;
   const analysisIdx = sampleIndices(dataset.n, analysis.samples, createRng(deriveSeed(config.seed, 'analysis-subset')));
-  const orderRng = createRng(deriveSeed(config.seed, 'batch-order'));
+  const orderSeed = deriveSeed(config.seed, batchOrderStream);
+  const orderRng = createRng(orderSeed, resume?.manifest.rng[batchOrderStream]);
   const net = createNetwork(config.model, dataset, config.seed);
-  const data = uploadData(dataset, analysisIdx);
   const opt = createOptimiser(training.optimiser, learningRateAt(training.schedule, 1));
+  let data: RunTensors;
+  try {
+    if (resume) restoreCheckpoint(resume, net, opt, config);
+    data = uploadData(dataset, analysisIdx);
+  } catch (e) {
+    opt.dispose();
+    net.dispose();
+    throw e;
+  }
   const layers = analysedLayers(config);
   const spectrumPlan = planSpectrum(config, dataset);
   const evalChunk = Math.max(training.batchSize, 256);
@@ -195,10 +253,21 @@ export function trainAndAnalyse(config: ExperimentConfig, dataset: Dataset, hook
   const none = { frequencies: [], analysisSeconds: 0 };
 
   try {
-    if (isScheduledAnalysisEpoch(analysis.epochs, 0)) {
-      hooks.emit({ type: 'epoch', epoch: 0, metrics: null, ...analyse(0) });
+    const firstEpoch = resume ? resume.manifest.epoch + 1 : 1;
+    if (resume) {
+      const { epoch, loss, backend } = resume.manifest;
+      hooks.emit({ type: 'log', message: `resuming from the checkpoint at the end of epoch ${epoch}` });
+      if (backend !== tf.getBackend()) {
+        hooks.emit({ type: 'log', message: `the checkpoint was computed on the ${backend} backend and training goes on with ${tf.getBackend()}: the numbers will not be identical to an uninterrupted run` });
+      }
+      // The run had already met its loss-below rule at the checkpoint (it stopped before its end was stored).
+      if (training.stop.lossBelow !== null && loss !== null && loss < training.stop.lossBelow) {
+        return { status: 'completed', message: `training loss ${loss.toPrecision(3)} < ${training.stop.lossBelow} at epoch ${epoch}` };
+      }
+    } else if (isScheduledAnalysisEpoch(analysis.epochs, 0)) {
+      hooks.emit({ type: 'epoch', epoch: 0, metrics: null, ...analyse(0) }, takeCheckpoint(net, opt, orderRng, 0, null));
     }
-    for (let epoch = 1; epoch <= training.stop.maxEpochs; epoch++) {
+    for (let epoch = firstEpoch; epoch <= training.stop.maxEpochs; epoch++) {
       const learningRate = learningRateAt(training.schedule, epoch);
       setLearningRate(opt, learningRate);
       const t0 = performance.now();
@@ -218,7 +287,8 @@ export function trainAndAnalyse(config: ExperimentConfig, dataset: Dataset, hook
       const reachedLoss = training.stop.lossBelow !== null && metrics.loss < training.stop.lossBelow;
       const last = reachedLoss || epoch === training.stop.maxEpochs;
       const due = isScheduledAnalysisEpoch(analysis.epochs, epoch) || (last && analysis.epochs.final);
-      hooks.emit({ type: 'epoch', epoch, metrics, ...(due ? analyse(epoch) : none) });
+      if (due) hooks.emit({ type: 'epoch', epoch, metrics, ...analyse(epoch) }, takeCheckpoint(net, opt, orderRng, epoch, metrics.loss));
+      else hooks.emit({ type: 'epoch', epoch, metrics, ...none });
       if (reachedLoss) {
         return { status: 'completed', message: `training loss ${metrics.loss.toPrecision(3)} < ${training.stop.lossBelow} at epoch ${epoch}` };
       }

@@ -89,7 +89,9 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Data
     return db;
   } catch (err) {
     db.close();
-    throw err;
+    // SQLite's own errors ("file is not a database", "database disk image is malformed") name no file.
+    if (err instanceof StoreError) throw err;
+    throw new StoreError(`cannot open the run database ${file}: ${messageOf(err)}`, { cause: err });
   }
 }
 

@@ -42,3 +42,22 @@ export { depthFigure, depthOption, depthCsv, depthPoints, epochsToLoss, defaultL
 export type { DepthSelection, DepthPoint } from './depth';
 export { compareFigure, compareChartKinds } from './compare';
 export type { CompareChartKind, CompareSelections } from './compare';
+export {
+  sweepChartKinds,
+  sweepBandFigure,
+  sweepThresholdFigure,
+  sweepBandCsv,
+  sweepThresholdCsv,
+  groupBands,
+  groupBandMetrics,
+  groupThresholdPoints,
+  bandMetrics,
+  bandMetricName,
+  sweptValueText,
+  sweptSettingText,
+  variesSeed,
+  meanBandOption,
+  meanStdByEpoch,
+  thresholdOption,
+} from './sweep';
+export type { SweepChartKind, SweepBandSelection, BandMetric, Band, BandPoint, ThresholdPoint } from './sweep';

@@ -2,8 +2,12 @@
 // standard deviation (e.g. over seeds), and the epochs each run needed to reach its loss
 // threshold against the swept setting. Pure functions of stored results.
 import type { EChartsOption, LineSeriesOption, ScatterSeriesOption } from 'echarts';
-import type { EpochMetrics, RunDetail } from '../results';
-import { chartPalette, formatNumber } from './labels';
+import { lossThreshold } from '../config';
+import type { EpochMetrics, GroupDetail, RunDetail } from '../results';
+import { sweepValueText, valueAt } from '../sweep';
+import type { ChartFigure } from './common';
+import { toCsv } from './csv';
+import { chartPalette, formatNumber, runLabel } from './labels';
 
 /** The per-epoch metrics a band chart can show. */
 export type BandMetric = 'loss' | 'accuracy' | 'validationLoss' | 'validationAccuracy';
@@ -243,5 +247,155 @@ export function peakLinesOption(lines: readonly PeakLine[], opts: { title: strin
       symbolSize: 6,
       lineStyle: { width: 2 },
     })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A sweep group's figures (option + CSV of exactly the plotted data), for the compare screen's
+// group mode and any other door.
+// ---------------------------------------------------------------------------------------------
+
+/** The group charts, in screen order; also the `chart-<kind>` / `export-*-<kind>` names. */
+export const sweepChartKinds = ['sweep-band', 'sweep-threshold'] as const;
+export type SweepChartKind = (typeof sweepChartKinds)[number];
+
+/** The per-epoch metrics of the band chart, in menu order. */
+export const bandMetrics: readonly BandMetric[] = ['loss', 'accuracy', 'validationLoss', 'validationAccuracy'];
+
+/** A band metric in words ('validation loss'). */
+export function bandMetricName(metric: BandMetric): string {
+  return metricNames[metric];
+}
+
+/** The swept value of one run of a group, as text ('3×50', '0.001', '2'). */
+export function sweptValueText(group: Pick<GroupDetail, 'varyPath'>, run: Pick<RunDetail, 'config'>): string {
+  try {
+    return sweepValueText(valueAt(run.config, group.varyPath));
+  } catch {
+    return '?';
+  }
+}
+
+/** The swept setting for an axis name: 'model.hidden (layers × width)' for a depth sweep. */
+export function sweptSettingText(varyPath: string): string {
+  return varyPath === 'model.hidden' ? 'model.hidden (layers × width)' : varyPath;
+}
+
+/** Whether a group varies the seed (its band chart is then one band over the seeds). */
+export function variesSeed(group: Pick<GroupDetail, 'varyPath'>): boolean {
+  return group.varyPath === 'seed';
+}
+
+/** The bands of a group: a seed sweep is one band over all its runs (mean ± std over seeds);
+ *  any other sweep one band per swept value (in the order of the runs). */
+export function groupBands(group: Pick<GroupDetail, 'varyPath' | 'runs'>): (Band & { runs: RunDetail[] })[] {
+  if (variesSeed(group)) return [{ name: `${group.runs.length} seed${group.runs.length === 1 ? '' : 's'}`, runs: [...group.runs] }];
+  const labels = [...new Set(group.runs.map((r) => sweptValueText(group, r)))];
+  return labels.map((label) => ({ name: `${group.varyPath} = ${label}`, runs: group.runs.filter((r) => sweptValueText(group, r) === label) }));
+}
+
+/** The band metrics any run of the group has a value of, in menu order ('loss' when none has). */
+export function groupBandMetrics(group: Pick<GroupDetail, 'runs'>): BandMetric[] {
+  const present = bandMetrics.filter((metric) => group.runs.some((r) => r.metrics.some((m) => metricValue(m, metric) !== null)));
+  return present.length ? present : ['loss'];
+}
+
+/** What the band chart shows: the metric (default: training loss) and a log y axis (default: log for losses). */
+export interface SweepBandSelection {
+  metric?: BandMetric;
+  logY?: boolean;
+}
+
+/** Tidy CSV of the band chart: band, epoch, mean, std, count, and the band's edges as drawn
+ *  (lower = mean − std, cut at mean / 10 on a log axis; upper = mean + std). */
+export function sweepBandCsv(bands: readonly Band[], metric: BandMetric, logY: boolean): string {
+  const rows = bands.flatMap((band) =>
+    meanStdByEpoch(band.runs, metric).map((p) => [
+      band.name,
+      p.epoch,
+      p.mean,
+      p.std,
+      p.count,
+      logY ? Math.max(p.mean - p.std, p.mean / 10) : p.mean - p.std,
+      p.mean + p.std,
+    ]),
+  );
+  return toCsv(['band', 'epoch', `mean_${snake(metric)}`, 'std', 'runs', 'lower', 'upper'], rows);
+}
+
+function snake(name: string): string {
+  return name.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+function groupStem(kind: string, group: Pick<GroupDetail, 'id'>, ...parts: string[]): string {
+  return [kind, `group-${group.id}`, ...parts].join('_').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 120);
+}
+
+/** Notes on runs a group chart cannot show yet. */
+function pendingNotes(group: Pick<GroupDetail, 'runs'>): string[] {
+  const waiting = group.runs.filter((r) => r.status === 'queued' || r.status === 'running');
+  const empty = group.runs.filter((r) => r.metrics.length === 0 && r.status !== 'queued' && r.status !== 'running');
+  const notes: string[] = [];
+  if (waiting.length) notes.push(`${waiting.length} of ${group.runs.length} runs still queued or running (${waiting.map((r) => `#${r.id}`).join(', ')}): the chart grows as they finish epochs.`);
+  if (empty.length) notes.push(`${empty.map(runLabel).join(', ')} ended without a finished epoch.`);
+  return notes;
+}
+
+/** The band chart of a group: mean ± 1 std of a per-epoch metric against epoch (over seeds for a
+ *  seed sweep; one band per value otherwise). */
+export function sweepBandFigure(group: GroupDetail, sel: SweepBandSelection = {}): ChartFigure {
+  const metric = sel.metric ?? 'loss';
+  const logY = sel.logY ?? (metric === 'loss' || metric === 'validationLoss');
+  const bands = groupBands(group);
+  const seeds = variesSeed(group);
+  return {
+    option: meanBandOption(bands, metric, {
+      logY,
+      title: `${group.name}: ${metricNames[metric]}, ${seeds ? 'mean and spread over seeds' : `by ${group.varyPath}`}`,
+    }),
+    csv: sweepBandCsv(bands, metric, logY),
+    fileStem: groupStem('sweep-band', group, snake(metric)),
+    caption: `${metricNames[metric]} of sweep group ${group.id} (${group.runs.length} runs${seeds ? ', mean ± std over seeds' : `, one line per ${group.varyPath}`})`,
+    notes: pendingNotes(group),
+  };
+}
+
+/** Per swept value (in the order of the runs), the runs with it and their epochs to threshold. */
+export function groupThresholdPoints(group: Pick<GroupDetail, 'varyPath' | 'runs'>): (ThresholdPoint & { runs: RunDetail[] })[] {
+  const labels = [...new Set(group.runs.map((r) => sweptValueText(group, r)))];
+  return labels.map((label) => {
+    const runs = group.runs.filter((r) => sweptValueText(group, r) === label);
+    return { label, runs, epochs: runs.map((r) => r.epochsToThreshold ?? null) };
+  });
+}
+
+/** Tidy CSV of the threshold chart: one row per run: the setting, its value, the run, the loss
+ *  threshold and the epochs to reach it (empty: not reached, or no threshold). */
+export function sweepThresholdCsv(group: Pick<GroupDetail, 'varyPath' | 'runs'>): string {
+  const rows = groupThresholdPoints(group).flatMap((p) =>
+    p.runs.map((r) => [group.varyPath, p.label, r.id, r.name, lossThreshold(r.config.training), r.epochsToThreshold ?? null]),
+  );
+  return toCsv(['setting', 'value', 'run_id', 'run', 'loss_threshold', 'epochs_to_threshold'], rows);
+}
+
+/** The epochs-to-threshold chart of a group: epochs until the training loss first fell below the
+ *  runs' threshold (training.threshold, else training.stop.lossBelow) against the swept setting. */
+export function sweepThresholdFigure(group: GroupDetail): ChartFigure {
+  const thresholds = [...new Set(group.runs.map((r) => lossThreshold(r.config.training)))];
+  const notes = pendingNotes(group);
+  if (thresholds.every((t) => t === null)) notes.unshift('No run has a loss threshold (training.threshold or training.stop.lossBelow): no epochs to threshold are recorded.');
+  else if (thresholds.length > 1) notes.unshift(`The runs have different loss thresholds (${thresholds.map((t) => (t === null ? 'none' : formatNumber(t))).join(', ')}).`);
+  const missed = group.runs.filter((r) => (r.epochsToThreshold ?? null) === null && lossThreshold(r.config.training) !== null && r.status !== 'queued' && r.status !== 'running');
+  if (missed.length && thresholds.some((t) => t !== null)) notes.push(`${missed.length} run${missed.length === 1 ? '' : 's'} ended without reaching the threshold (counted under the axis).`);
+  return {
+    option: thresholdOption(groupThresholdPoints(group), {
+      setting: sweptSettingText(group.varyPath),
+      threshold: thresholds.length === 1 ? thresholds[0] : null,
+      title: `${group.name}: epochs to reach the loss threshold`,
+    }),
+    csv: sweepThresholdCsv(group),
+    fileStem: groupStem('sweep-threshold', group),
+    caption: `Epochs to reach the training-loss threshold against ${group.varyPath}, sweep group ${group.id}`,
+    notes,
   };
 }

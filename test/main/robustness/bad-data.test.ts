@@ -124,9 +124,11 @@ describe('runs on damaged IDX files', () => {
   });
 
   it('a folder that does not exist, and one without the files: named in the message', async () => {
+    // A missing folder is refused before any run is stored.
     const missing = path.join(root, 'no-such-folder');
-    const a = await service.startRun({ config: config(missing) });
-    expect(await service.whenFinished(a.runId)).toMatchObject({ status: 'failed', message: expect.stringMatching(new RegExp(`${missing}.*folder does not exist`)) });
+    const before = store.listRuns().length;
+    await expect(service.startRun({ config: config(missing) })).rejects.toThrow(new RegExp(`data\\.dir: folder ${missing} does not exist`));
+    expect(store.listRuns()).toHaveLength(before);
     const empty = fs.mkdtempSync(path.join(root, 'empty-'));
     const b = await service.startRun({ config: config(empty) });
     expect(await service.whenFinished(b.runId)).toMatchObject({ status: 'failed', message: expect.stringMatching(new RegExp(`${empty}.*no t10k images file: tried ${imagesName}, ${imagesName}.gz`)) });

@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { LineSeriesOption, ScatterSeriesOption } from 'echarts';
-import { meanBandOption, meanStdByEpoch, thresholdOption } from '../../../src/shared/charts/sweep';
+import {
+  groupBandMetrics,
+  groupBands,
+  meanBandOption,
+  meanStdByEpoch,
+  sweepBandFigure,
+  sweepThresholdFigure,
+  sweptSettingText,
+  thresholdOption,
+} from '../../../src/shared/charts/sweep';
 import { peakErrorOption, spectrumOption } from '../../../src/shared/charts/spectrum';
-import type { EpochMetrics } from '../../../src/shared/results';
+import type { EpochMetrics, GroupDetail, RunDetail } from '../../../src/shared/results';
+import { fixtureConfig, makeRunDetail } from '../../fixtures/run-detail';
 
 const m = (epoch: number, loss: number, extra: Partial<EpochMetrics> = {}): EpochMetrics => ({ epoch, loss, accuracy: null, learningRate: 1e-3, seconds: 1, ...extra });
 
@@ -103,5 +113,101 @@ describe('peakLinesOption', () => {
       ['stages = 1', [[2, 15]]],
     ]);
     expect(o.yAxis).toMatchObject({ type: 'log' });
+  });
+});
+
+describe('group figures (compare screen, group mode)', () => {
+  const seedRun = (id: number, seed: number, losses: number[], epochsToThreshold: number | null, status: RunDetail['status'] = 'completed'): RunDetail =>
+    makeRunDetail({
+      id,
+      name: `seeds: seed = ${seed}`,
+      status,
+      config: { ...fixtureConfig, seed },
+      metrics: losses.map((loss, i) => m(i + 1, loss)),
+      epochsToThreshold,
+      groupId: 3,
+    });
+  const group = (varyPath: string, runs: RunDetail[]): GroupDetail => ({
+    id: 3,
+    name: 'seeds',
+    createdAt: '2025-01-01T00:00:00.000Z',
+    varyPath,
+    values: runs.map((r) => r.config.seed),
+    baseConfig: fixtureConfig,
+    runIds: runs.map((r) => r.id),
+    runs,
+  });
+
+  it('draws a seed sweep as one band over the seeds, and its CSV holds the plotted mean, std and edges', () => {
+    const g = group('seed', [seedRun(10, 1, [1, 0.2], 2), seedRun(11, 2, [3, 0.4], null)]);
+    expect(groupBands(g).map((b) => [b.name, b.runs.length])).toEqual([['2 seeds', 2]]);
+    const figure = sweepBandFigure(g);
+    const series = figure.option.series as LineSeriesOption[];
+    expect(series.map((s) => s.name)).toEqual(['2 seeds (lower)', '2 seeds (band)', '2 seeds']);
+    expect(series[2].data).toEqual([
+      [1, 2],
+      [2, expect.closeTo(0.3, 12)],
+    ]);
+    expect(figure.fileStem).toBe('sweep-band_group-3_loss');
+    expect(figure.notes).toEqual([]);
+    const rows = figure.csv.trim().split('\n').map((l) => l.split(','));
+    expect(rows[0]).toEqual(['band', 'epoch', 'mean_loss', 'std', 'runs', 'lower', 'upper']);
+    expect(rows.slice(1).map((r) => [r[0], r[1], Number(r[2]), Number(r[3]), r[4], Number(r[5]), Number(r[6])])).toEqual([
+      ['2 seeds', '1', 2, 1, '2', 1, 3],
+      ['2 seeds', '2', expect.closeTo(0.3, 12), expect.closeTo(0.1, 12), '2', expect.closeTo(0.2, 12), expect.closeTo(0.4, 12)],
+    ]);
+    // The CSV's lower edge is the drawn one (cut at mean / 10 on the log axis).
+    expect(Number(rows[1][5])).toBe((series[0].data as number[][])[0][1]);
+    // Accuracy on a linear axis, for the runs that have it.
+    const acc = sweepBandFigure(g, { metric: 'accuracy', logY: false });
+    expect(acc.csv.split('\n')[0]).toBe('band,epoch,mean_accuracy,std,runs,lower,upper');
+    expect(groupBandMetrics(g)).toEqual(['loss']);
+  });
+
+  it('draws any other sweep as one band per value, and notes runs still training', () => {
+    const runs = [seedRun(20, 1, [1, 0.5], 2), seedRun(21, 1, [2], null, 'running')].map((r, i) => ({
+      ...r,
+      config: { ...r.config, model: { ...r.config.model, hidden: i === 0 ? [32, 32] : [32, 32, 32] } } as RunDetail['config'],
+    }));
+    const g = group('model.hidden', runs);
+    expect(groupBands(g).map((b) => b.name)).toEqual(['model.hidden = 2×32', 'model.hidden = 3×32']);
+    const figure = sweepBandFigure(g);
+    expect(figure.notes).toEqual([expect.stringContaining('1 of 2 runs still queued or running (#21)')]);
+    expect(figure.csv.split('\n').filter((l) => l.startsWith('model.hidden = 3×32'))).toHaveLength(1);
+  });
+
+  it('draws epochs to threshold against the swept value; the CSV has one row per run', () => {
+    const g = group('seed', [seedRun(10, 1, [1, 0.005], 2), seedRun(11, 2, [3, 0.4], null), seedRun(12, 3, [0.001], 1)]);
+    const figure = sweepThresholdFigure(g);
+    const [mean, dots] = figure.option.series as [LineSeriesOption, ScatterSeriesOption];
+    expect((figure.option.xAxis as { data: string[]; name: string }).data).toEqual(['1', '2\n(1 not reached)', '3']);
+    expect((figure.option.xAxis as { name: string }).name).toBe('seed');
+    expect(mean.data).toEqual([
+      [0, 2],
+      [1, null],
+      [2, 1],
+    ]);
+    expect(dots.data).toEqual([
+      [0, 2],
+      [2, 1],
+    ]);
+    expect(figure.csv).toBe(
+      'setting,value,run_id,run,loss_threshold,epochs_to_threshold\n' +
+        'seed,1,10,seeds: seed = 1,0.01,2\n' +
+        'seed,2,11,seeds: seed = 2,0.01,\n' +
+        'seed,3,12,seeds: seed = 3,0.01,1\n',
+    );
+    expect(figure.fileStem).toBe('sweep-threshold_group-3');
+    expect(figure.notes).toEqual(['1 run ended without reaching the threshold (counted under the axis).']);
+    // A depth sweep's axis says what the values mean.
+    expect(sweptSettingText('model.hidden')).toBe('model.hidden (layers × width)');
+  });
+
+  it('says when no run has a loss threshold', () => {
+    const noThreshold = { ...fixtureConfig, training: { ...fixtureConfig.training, stop: { ...fixtureConfig.training.stop, lossBelow: null } } };
+    const g = group('seed', [{ ...seedRun(10, 1, [1], null), config: { ...noThreshold, seed: 1 } }]);
+    const figure = sweepThresholdFigure(g);
+    expect(figure.notes[0]).toMatch(/No run has a loss threshold/);
+    expect(figure.csv.split('\n')[1]).toBe('seed,1,10,seeds: seed = 1,,');
   });
 });

@@ -43,6 +43,9 @@ export type IdxFileSet = 'train' | 't10k';
 /** Number of classes of MNIST-format data (digits, Fashion-MNIST's ten garment kinds). */
 export const IDX_CLASSES = 10;
 
+/** The most dimensions an IDX file may declare (MNIST labels have 1, images 3). */
+export const maxIdxDimensions = 4;
+
 const UNSIGNED_BYTE = 0x08;
 const IDX_TYPE_NAMES: Record<number, string> = {
   0x08: 'unsigned byte',
@@ -99,6 +102,10 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxFile {
   }
   const ndims = bytes[3];
   if (ndims === 0) throw new DataFileError(file, `magic number ${hex(magic, 8)} declares 0 dimensions`);
+  // MNIST-format files have 1 (labels) or 3 (images) dimensions; allow up to 4, refuse garbage.
+  if (ndims > maxIdxDimensions) {
+    throw new DataFileError(file, `magic number ${hex(magic, 8)} declares ${ndims} dimensions: at most ${maxIdxDimensions} are supported (labels have 1, images 3)`);
+  }
   const headerBytes = 4 + 4 * ndims;
   if (bytes.length < headerBytes) {
     throw new DataFileError(

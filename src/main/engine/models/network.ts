@@ -3,8 +3,10 @@
 // representations, and the number of analysable layers (config.modelDepth).
 import * as tf from '@tensorflow/tfjs-core';
 import { modelDepth, type ModelConfig } from '../../../shared/config';
+import type { NamedFloats } from '../checkpoint';
 import { createMlp, disposeMlp, forward as mlpForward } from './mlp';
 import { createResnet } from './resnet';
+import { assignVariables, readVariables } from './state';
 
 /** The result of a forward pass. */
 export interface NetworkOutput {
@@ -30,6 +32,12 @@ export interface Network {
   forward(x: tf.Tensor2D, opts: { training: boolean; keep?: readonly number[] }): NetworkOutput;
   /** Rows per forward pass when the analysis runs the network over its subset. */
   analysisChunk: number;
+  /** The network's whole state, for a checkpoint: every trainable variable, then (resnet) the
+   *  batch-norm running statistics, in a stable order, by variable name, as float32 copies. */
+  getState(): NamedFloats[];
+  /** Restores a state taken by getState from a network built from the same model config;
+   *  throws naming the first variable that does not match (nothing is changed then). */
+  setState(state: readonly NamedFloats[]): void;
   dispose(): void;
 }
 
@@ -71,6 +79,8 @@ export function createNetwork(model: ModelConfig, shape: NetworkShape, seed: num
     },
     // The whole analysis subset in one pass, as the MLP always did.
     analysisChunk: Number.POSITIVE_INFINITY,
+    getState: () => readVariables(net.variables),
+    setState: (state) => assignVariables(net.variables, state),
     dispose: () => disposeMlp(net),
   };
 }

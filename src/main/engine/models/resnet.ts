@@ -18,6 +18,7 @@ import { keptStages, modelDepth, type ResnetConfig } from '../../../shared/confi
 import { createRng, deriveSeed, normal, type Rng } from '../random';
 import { activate } from './mlp';
 import type { Network, NetworkOutput } from './network';
+import { assignVariables, readVariables } from './state';
 import { registerWasmConvKernels } from '../wasm-conv-kernels';
 
 /** Draws `count` weights for a layer with the given fans (kernel area included). */
@@ -250,6 +251,9 @@ export function createResnet(model: ResnetConfig, imageShape: [number, number, n
     layerName,
     forward,
     analysisChunk: 256,
+    // The running statistics are state too: inference-mode passes (validation, analysis) use them.
+    getState: () => readVariables([...trainable, ...statistics]),
+    setState: (state) => assignVariables([...trainable, ...statistics], state),
     dispose: () => {
       for (const v of [...trainable, ...statistics]) v.dispose();
     },
