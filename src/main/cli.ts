@@ -26,6 +26,8 @@ const usage = `Frequency Lab command line
       --set field.path=value                    override one config field (repeatable)
       --backend auto|tensorflow-gpu|tensorflow|wasm|cpu
       --name TEXT                               name of the run
+  npm run lab -- resume RUN                      continue an interrupted, failed or cancelled run from its
+                                                checkpoint (its last analysed epoch); later epochs are redone
   npm run lab -- sweep --preset NAME --vary PATH --values JSON [options]
                                                 one run per value of one setting, stored as a group
       --vary model.hidden --values '[[100,100,100],[100,100,100,100]]'
@@ -186,6 +188,30 @@ async function main(argv: string[]): Promise<number> {
       });
       const stop = () => {
         console.log('\ncancelling: the run stops after the current batch and keeps its finished epochs');
+        void service.cancelRun({ runId: id });
+      };
+      process.once('SIGINT', stop);
+      const outcome = await service.whenFinished(id);
+      process.off('SIGINT', stop);
+      console.log(`run ${id} ${outcome.status}: ${outcome.message}`);
+      console.log(`see it with: npm run lab -- show ${id}${values.db ? ` --db ${values.db}` : ''}`);
+      return outcome.status === 'completed' ? 0 : 1;
+    }
+    case 'resume': {
+      const id = runId(positionals[0]);
+      const { store, file } = openStore(values.db);
+      const service = new LabService(store, { baseDir: process.cwd() });
+      const { fromEpoch } = await service.resumeRun({ runId: id });
+      const { config } = store.getRecord(id)!;
+      console.log(`run ${id} in ${file}: resuming from its checkpoint at epoch ${fromEpoch} of ${config.training.stop.maxEpochs}`);
+      const progress = createProgressFormatter(config);
+      service.events.on('run', (m) => {
+        if (m.runId !== id || m.kind !== 'engine') return;
+        const line = progress(m.event);
+        if (line) console.log(line);
+      });
+      const stop = () => {
+        console.log('\ncancelling: the run stops after the current batch and keeps its finished epochs (resume it again later)');
         void service.cancelRun({ runId: id });
       };
       process.once('SIGINT', stop);

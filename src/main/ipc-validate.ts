@@ -180,6 +180,7 @@ const validators: { [M in LabMethod]: (payload: unknown) => Checked<Request<M>> 
     return f.done(name === undefined ? { config } : { config, name });
   },
   cancelRun: (payload) => runIdOnly(payload),
+  resumeRun: (payload) => runIdOnly(payload),
   getRun: (payload) => runIdOnly(payload),
   deleteRun: (payload) => runIdOnly(payload),
   listRuns(payload) {

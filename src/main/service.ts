@@ -1,12 +1,13 @@
-// The lab service: starts, queues and cancels runs (each in its own worker thread), writes what
-// they report to the store as it arrives, and answers queries. Every door calls this.
+// The lab service: starts, queues, cancels and resumes runs (each in its own worker thread), writes
+// what they report to the store as it arrives, and answers queries. Every door calls this.
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import type { LabApi, LabSweepApi, RunEventMessage, RunFilter, SweepRequest } from '../shared/api';
-import { validateConfig, type ExperimentConfig, type ExperimentConfigInput } from '../shared/config';
+import { ConfigError, validateConfig, type ExperimentConfig, type ExperimentConfigInput } from '../shared/config';
 import type { EngineEvent, EngineOutcome, GroupDetail, GroupRecord, RunDetail, RunRecord } from '../shared/results';
 import { sweepConfigs, sweepValueText } from '../shared/sweep';
 import { checkDataPaths, withAbsoluteDataPaths } from './engine/data/preflight';
+import type { TrainingCheckpoint } from './engine/checkpoint';
 import { startRunWorker, type RunningWorker } from './engine/run-worker';
 import type { RunStore } from './store/runs';
 
@@ -18,6 +19,8 @@ export interface LabServiceOptions {
 interface QueuedRun {
   runId: number;
   config: ExperimentConfig;
+  /** Resumed: the worker starts from the run's stored checkpoint. */
+  resume?: boolean;
 }
 
 /** Whether a process id on this host is alive (for runs left 'running' by a dead process). */
@@ -72,6 +75,32 @@ export class LabService implements LabApi, LabSweepApi {
     return { groupId, runIds };
   }
 
+  /**
+   * Resumes an interrupted, failed or cancelled run from its checkpoint (the last analysed epoch
+   * it stored): the results of later epochs are deleted and the run is queued again in one
+   * transaction, and it starts, as the same run, when the queue reaches it. With the same
+   * backend it then computes exactly the numbers the uninterrupted run would have.
+   */
+  async resumeRun({ runId }: { runId: number }): Promise<{ runId: number; fromEpoch: number }> {
+    if (this.current?.runId === runId || this.queue.some((q) => q.runId === runId)) {
+      throw new Error(`cannot resume run ${runId}: it is ${this.current?.runId === runId ? 'running' : 'queued'}`);
+    }
+    const record = this.store.getRecord(runId);
+    if (!record) throw new Error(`run ${runId} does not exist`);
+    // Runs stored before data paths were stored absolute resolve them as they did then.
+    const config = withAbsoluteDataPaths(record.config, this.options.baseDir);
+    const { epoch } = this.store.prepareResume(runId, () => {
+      try {
+        checkDataPaths(config);
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        throw new Error(`cannot resume run ${runId}: its data is missing: ${e.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+      }
+    });
+    this.enqueue(runId, config, true);
+    return { runId, fromEpoch: epoch };
+  }
+
   async listGroups(_request: Record<string, never> = {}): Promise<GroupRecord[]> {
     return this.store.listGroups();
   }
@@ -83,9 +112,9 @@ export class LabService implements LabApi, LabSweepApi {
     return { ...group, runs };
   }
 
-  private enqueue(runId: number, config: ExperimentConfig): void {
+  private enqueue(runId: number, config: ExperimentConfig, resume = false): void {
     this.finished.set(runId, new Promise((resolve) => this.waiters.set(runId, resolve)));
-    this.queue.push({ runId, config });
+    this.queue.push({ runId, config, ...(resume ? { resume } : {}) });
     this.emit({ runId, kind: 'queued' });
     this.pump();
   }
@@ -161,7 +190,18 @@ export class LabService implements LabApi, LabSweepApi {
     const next = this.queue.shift();
     if (!next) return;
     const { runId, config } = next;
-    const worker = startRunWorker(config, this.options.baseDir, (event) => this.onEngineEvent(runId, event));
+    let checkpoint: TrainingCheckpoint | null = null;
+    if (next.resume) {
+      try {
+        checkpoint = this.store.getCheckpoint(runId);
+        if (!checkpoint) throw new Error('its checkpoint is gone');
+      } catch (e) {
+        this.finish(runId, { status: 'failed', message: `could not resume: ${(e as Error).message}` });
+        this.pump();
+        return;
+      }
+    }
+    const worker = startRunWorker(config, this.options.baseDir, (event, cp) => this.onEngineEvent(runId, event, cp), checkpoint);
     this.current = { runId, worker };
     void worker.done.then((outcome) => {
       this.current = null;
@@ -170,10 +210,12 @@ export class LabService implements LabApi, LabSweepApi {
     });
   }
 
-  private onEngineEvent(runId: number, event: EngineEvent): void {
+  private onEngineEvent(runId: number, event: EngineEvent, checkpoint?: TrainingCheckpoint): void {
     try {
       if (event.type === 'started') this.store.markStarted(runId, event.environment, process.pid);
-      if (event.type === 'epoch') this.store.saveEpoch(runId, event.metrics, event.frequencies, event.spectrum ?? null);
+      // The checkpoint is stored with its epoch's results, in the same transaction; it is not
+      // part of the event, so it never reaches the listeners (windows, pages).
+      if (event.type === 'epoch') this.store.saveEpoch(runId, event.metrics, event.frequencies, event.spectrum ?? null, checkpoint ?? null);
     } catch (e) {
       // Storage failed (disk full, read-only file): stop the run; what is stored stays intact
       // (each epoch is one transaction, so the failed one left nothing half-written).

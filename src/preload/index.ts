@@ -27,6 +27,7 @@ async function saveFile(request: SaveFileRequest): Promise<SaveFileResult> {
 const api: LabBridge = {
   startRun: (request) => call('startRun', request),
   cancelRun: (request) => call('cancelRun', request),
+  resumeRun: (request) => call('resumeRun', request),
   listRuns: (request) => call('listRuns', request),
   getRun: (request) => call('getRun', request),
   renameRun: (request) => call('renameRun', request),

@@ -25,6 +25,10 @@ export interface LabApi extends LabSweepApi {
   startRun(request: { config: ExperimentConfigInput; name?: string }): Promise<{ runId: number }>;
   /** Stops a queued or running run; it is stored as cancelled with its finished epochs. */
   cancelRun(request: { runId: number }): Promise<void>;
+  /** Continues an interrupted, failed or cancelled run from its checkpoint (RunRecord
+   *  checkpointEpoch): later epochs' results are deleted, the run is queued again and trains on
+   *  as the same run. Fails, naming the run and the reason, for any other run. */
+  resumeRun(request: { runId: number }): Promise<{ runId: number; fromEpoch: number }>;
   listRuns(request: RunFilter): Promise<RunRecord[]>;
   getRun(request: { runId: number }): Promise<RunDetail>;
   renameRun(request: { runId: number; name: string }): Promise<void>;

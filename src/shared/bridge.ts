@@ -7,6 +7,7 @@ import type { LabApi, LabDesktopApi, LabMethod, RunEventMessage } from './api';
 export const labMethods = [
   'startRun',
   'cancelRun',
+  'resumeRun',
   'listRuns',
   'getRun',
   'renameRun',

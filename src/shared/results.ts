@@ -44,6 +44,10 @@ export interface RunRecord {
   /** First epoch whose mean training loss fell below the threshold (config lossThreshold);
    *  null when it has not (yet); absent where not recorded. */
   epochsToThreshold?: number | null;
+  /** The epoch of the run's training checkpoint (its latest analysed epoch), from which an
+   *  interrupted, failed or cancelled run can be resumed; absent when it has none (a completed
+   *  or diverged run's checkpoint is dropped). */
+  checkpointEpoch?: number | null;
 }
 
 /** Metrics of one finished training epoch (epoch >= 1). */

@@ -561,3 +561,48 @@ describe('handleLabCall: sweeps (startSweep, listGroups, getGroup)', () => {
     expect(errorOf(await handleLabCall(service, 'listRuns', { groupId: '2' })).message).toContain('groupId');
   });
 });
+
+describe('handleLabCall: resumeRun', () => {
+  afterEach(() => {
+    delete process.env.FREQLAB_INJECT_FAULT;
+  });
+
+  it('resumes a failed run from its checkpoint and answers with the epoch it goes on from', async () => {
+    process.env.FREQLAB_INJECT_FAULT = 'exit@2'; // the worker thread exits after storing epoch 2
+    const { runId } = await service.startRun({ config: tinyConfig });
+    expect((await service.whenFinished(runId)).status).toBe('failed');
+    delete process.env.FREQLAB_INJECT_FAULT;
+    expect(store.getRun(runId)!.checkpointEpoch).toBe(0); // tinyConfig analyses epoch 0 only
+    expect(await handleLabCall(service, 'resumeRun', { runId })).toEqual({ ok: true, value: { runId, fromEpoch: 0 } });
+    expect((await service.whenFinished(runId)).status).toBe('completed');
+    expect(store.getRun(runId)!.metrics.map((m) => m.epoch)).toEqual([1, 2, 3]);
+  });
+
+  it('refuses a bad payload naming the field, and a run that cannot be resumed naming the run and why', async () => {
+    expect(errorOf(await handleLabCall(service, 'resumeRun', {})).issues).toEqual([{ path: 'runId', message: expect.stringContaining('required') }]);
+    expect(errorOf(await handleLabCall(service, 'resumeRun', { runId: '4' })).message).toMatch(/^invalid resumeRun request: runId: must be a positive whole number/);
+    expect(errorOf(await handleLabCall(service, 'resumeRun', { runId: 1, fromEpoch: 0 })).issues).toEqual([{ path: 'fromEpoch', message: expect.stringContaining('unknown field') }]);
+    expect(errorOf(await handleLabCall(service, 'resumeRun', { runId: 99 })).message).toBe('run 99 does not exist');
+    const id = endedRun(); // cancelled, never trained: no checkpoint
+    expect(errorOf(await handleLabCall(service, 'resumeRun', { runId: id })).message).toMatch(new RegExp(`^cannot resume run ${id}: it has no checkpoint`));
+    store.setNotes(id, 'unchanged');
+    expect(store.getRun(id)).toMatchObject({ status: 'cancelled', notes: 'unchanged' });
+  });
+
+  it('refuses to resume a run whose data has gone, naming the file, and leaves it as it was', async () => {
+    const id = store.createRun(presets['mnist-fc-quick'], 'data moved away');
+    store.markStarted(id, { appVersion: '0', tfjsVersion: '4.22.0', backend: 'cpu', backendDetail: 'cpu', nodeVersion: '', platform: '', cpu: '', cpuCount: 1, memoryBytes: 1, gpu: null }, process.pid);
+    const empty = new Uint8Array(0);
+    const checkpoint = {
+      manifest: { format: 1 as const, epoch: 0, loss: null, backend: 'cpu', model: { kind: 'mlp' as const, tensors: [] }, optimiser: { kind: 'adam' as const, iterations: 0, tensors: [] }, rng: {} },
+      model: empty,
+      optimiser: empty,
+    };
+    store.saveEpoch(id, null, [{ epoch: 0, layer: 1, configuredLayer: 1, normalisation: { kind: 'none' }, scale: 1, k: [1], lfr: [0.5], rdfK: [], rdf: [], peakK: 1 }], null, checkpoint);
+    store.finishRun(id, { status: 'cancelled', message: 'cancelled after epoch 0' });
+    const before = store.getRun(id);
+    const error = errorOf(await handleLabCall(service, 'resumeRun', { runId: id }));
+    expect(error.message).toMatch(new RegExp(`^cannot resume run ${id}: its data is missing: data\\.dir: folder .* does not exist`));
+    expect(store.getRun(id)).toEqual(before);
+  });
+});

@@ -78,7 +78,7 @@ const granted = await new Promise((resolve) => control.permissionRequest({}, 'me
 assert.equal(granted, false);
 step('remote requests cancelled; CSP header replaces any other on app pages; permissions refused');
 
-const methods = ['startRun', 'cancelRun', 'listRuns', 'getRun', 'renameRun', 'setRunTags', 'setRunNotes', 'deleteRun', 'startSweep', 'listGroups', 'getGroup'];
+const methods = ['startRun', 'cancelRun', 'resumeRun', 'listRuns', 'getRun', 'renameRun', 'setRunTags', 'setRunNotes', 'deleteRun', 'startSweep', 'listGroups', 'getGroup'];
 // lab:saveFile is the desktop-only native save dialog of exports (not a LabApi method).
 assert.deepEqual([...control.handlers.keys()].sort(), [...methods.map((m) => `lab:${m}`), 'lab:saveFile'].sort());
 const call = (method, payload, url = entry) => control.handlers.get(`lab:${method}`)({ senderFrame: { url } }, payload);

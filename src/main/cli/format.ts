@@ -59,6 +59,10 @@ export function formatRunDetail(run: RunDetail): string {
     '',
   ];
   if (run.epochsToThreshold !== undefined) lines.splice(lines.length - 1, 0, `threshold: training loss first below ${c.training.threshold ?? c.training.stop.lossBelow} at epoch ${run.epochsToThreshold}`);
+  if (run.checkpointEpoch != null) {
+    const resumable = run.status === 'interrupted' || run.status === 'failed' || run.status === 'cancelled';
+    lines.splice(lines.length - 1, 0, `checkpoint: epoch ${run.checkpointEpoch}${resumable ? ` (continue from it: npm run lab -- resume ${run.id})` : ''}`);
+  }
   if (run.metrics.length) {
     const shown = run.metrics.length > 12 ? [...run.metrics.slice(0, 3), null, ...run.metrics.slice(-8)] : run.metrics;
     const validation = run.metrics.some((m) => m.validationLoss !== undefined);

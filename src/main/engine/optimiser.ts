@@ -13,6 +13,16 @@ export function createOptimiser(cfg: TrainingConfig['optimiser'], learningRate: 
   }
 }
 
+/** Frees an optimiser's tensors. tfjs 4.22's MomentumOptimizer.dispose does not call its
+ *  parent's, which leaks the learning-rate scalar `c` of SGDOptimizer: free it here. */
+export function disposeOptimiser(opt: tf.Optimizer): void {
+  opt.dispose();
+  if (opt.getClassName() === 'Momentum') {
+    const c = (opt as unknown as { c?: tf.Tensor }).c;
+    if (c && !c.isDisposed) c.dispose();
+  }
+}
+
 /** Changes the learning rate of an optimiser in place (Adam reads it at each step; SGD and
  *  momentum keep it as a scalar tensor that setLearningRate replaces). */
 export function setLearningRate(opt: tf.Optimizer, learningRate: number): void {
@@ -63,11 +73,13 @@ export interface OptimiserState {
 }
 
 function optimiserKind(opt: tf.Optimizer): OptimiserKind {
-  // MomentumOptimizer extends SGDOptimizer: test it first.
-  if (opt instanceof tf.AdamOptimizer) return 'adam';
-  if (opt instanceof tf.MomentumOptimizer) return 'momentum';
-  if (opt instanceof tf.SGDOptimizer) return 'sgd';
-  throw new Error(`checkpoints do not support the ${opt.getClassName()} optimiser`);
+  // By class name: tfjs's optimisers answer `instanceof` for one another (Symbol.hasInstance
+  // checks only for minimize/applyGradients).
+  const name = opt.getClassName();
+  if (name === 'Adam') return 'adam';
+  if (name === 'Momentum') return 'momentum';
+  if (name === 'SGD') return 'sgd';
+  throw new Error(`checkpoints do not support the ${name} optimiser`);
 }
 
 function readSlot(slot: Slot): NamedFloats {

@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { AnalysisConfig, DataConfig, ExperimentConfig } from '../../shared/config';
 import type { EngineEvent, EngineOutcome } from '../../shared/results';
+import type { TrainingCheckpoint } from './checkpoint';
 import type { DataFrequency } from './data-frequency';
 import type { WorkerInput, WorkerMessage } from './worker-protocol';
 
@@ -53,10 +54,16 @@ function startWorker(job: JobInput, onMessage: (m: Exclude<WorkerMessage, { type
   return { done, cancel: () => Atomics.store(new Int32Array(cancelBuffer), 0, 1) };
 }
 
-/** Starts a training run in a new worker thread. */
-export function startRunWorker(config: ExperimentConfig, baseDir: string, onEvent: (e: EngineEvent) => void): RunningWorker {
-  return startWorker({ job: 'train', config, baseDir }, (m) => {
-    if (m.type === 'event') onEvent(m.event);
+/** Starts a training run in a new worker thread; `resume`: from this checkpoint of the run.
+ *  An analysed epoch's event comes with the checkpoint taken at its end. */
+export function startRunWorker(
+  config: ExperimentConfig,
+  baseDir: string,
+  onEvent: (e: EngineEvent, checkpoint?: TrainingCheckpoint) => void,
+  resume: TrainingCheckpoint | null = null,
+): RunningWorker {
+  return startWorker({ job: 'train', config, baseDir, resume }, (m) => {
+    if (m.type === 'event') onEvent(m.event, m.checkpoint);
   });
 }
 

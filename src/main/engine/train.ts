@@ -14,7 +14,7 @@ import { subsetDataset } from './data/dataset';
 import { batchLoss, correctCount } from './loss';
 import { createNetwork, type Network } from './models/network';
 import { checkpointFormat, packTensors, unpackTensors, type TrainingCheckpoint } from './checkpoint';
-import { createOptimiser, getOptimiserState, setLearningRate, setOptimiserState } from './optimiser';
+import { createOptimiser, disposeOptimiser, getOptimiserState, setLearningRate, setOptimiserState } from './optimiser';
 import { createRng, deriveSeed, sampleIndices, shuffleInPlace, type Rng } from './random';
 import { analyseSnapshot, runInChunks } from './snapshot';
 
@@ -236,7 +236,7 @@ export function trainAndAnalyse(config: ExperimentConfig, dataset: Dataset, hook
     if (resume) restoreCheckpoint(resume, net, opt, config);
     data = uploadData(dataset, analysisIdx);
   } catch (e) {
-    opt.dispose();
+    disposeOptimiser(opt);
     net.dispose();
     throw e;
   }
@@ -296,7 +296,7 @@ export function trainAndAnalyse(config: ExperimentConfig, dataset: Dataset, hook
     }
     return { status: 'completed', message: `reached the epoch limit (${training.stop.maxEpochs})` };
   } finally {
-    opt.dispose();
+    disposeOptimiser(opt);
     net.dispose();
     disposeData(data);
   }

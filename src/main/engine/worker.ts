@@ -13,7 +13,7 @@ import type { WorkerInput, WorkerMessage } from './worker-protocol';
 
 const input = workerData as WorkerInput;
 const cancelFlag = new Int32Array(input.cancelBuffer);
-const post = (message: WorkerMessage) => parentPort!.postMessage(message);
+const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(message, transfer);
 
 async function run(): Promise<EngineOutcome> {
   if (input.job === 'analyse-data') {
@@ -30,13 +30,23 @@ async function run(): Promise<EngineOutcome> {
     event: { type: 'started', environment: describeEnvironment(active), analysisSamples: config.analysis.samples, trainSize: dataset.n },
   });
   const fault = injectedFault();
-  return trainAndAnalyse(config, dataset, {
-    emit: (event) => {
-      post({ type: 'event', event });
-      if (event.type === 'epoch') triggerFault(fault, event.epoch);
+  return trainAndAnalyse(
+    config,
+    dataset,
+    {
+      emit: (event, checkpoint) => {
+        if (checkpoint) {
+          // The blobs are this worker's own copies: hand them over instead of cloning megabytes.
+          post({ type: 'event', event, checkpoint }, [checkpoint.model.buffer as ArrayBuffer, checkpoint.optimiser.buffer as ArrayBuffer]);
+        } else {
+          post({ type: 'event', event });
+        }
+        if (event.type === 'epoch') triggerFault(fault, event.epoch);
+      },
+      cancelled: () => Atomics.load(cancelFlag, 0) === 1,
     },
-    cancelled: () => Atomics.load(cancelFlag, 0) === 1,
-  });
+    { resume: input.resume ?? null },
+  );
 }
 
 run().then(

@@ -99,6 +99,23 @@ CREATE TABLE spectra (
 ) STRICT, WITHOUT ROWID;
 `;
 
+// Version 3: training checkpoints, so that an interrupted, failed or cancelled run can be resumed
+// (engine/checkpoint.ts). One row per run, the latest: the trainer takes a checkpoint at every
+// analysed epoch and the store replaces the run's row in the same transaction as that epoch's
+// results. The manifest (JSON) names the tensors of the two blobs, in order, with their shapes,
+// and holds the optimiser's step count and the random streams' states; the blobs are
+// little-endian float32 values, bit-exact. A rowid table, not WITHOUT ROWID: its rows are large.
+const schemaV3 = `
+CREATE TABLE checkpoints (
+  run_id     INTEGER PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+  epoch      INTEGER NOT NULL CHECK (epoch >= 0),
+  created_at TEXT    NOT NULL,
+  manifest   TEXT    NOT NULL CHECK (json_valid(manifest)),
+  model      BLOB    NOT NULL,
+  optimiser  BLOB    NOT NULL
+) STRICT;
+`;
+
 /** The app's migrations, in ascending version order starting at 1. */
 export const migrations: readonly Migration[] = [
   {
@@ -110,6 +127,11 @@ export const migrations: readonly Migration[] = [
     version: 2,
     description: 'validation metrics, epochs to threshold, sweep groups, DFT spectra of 1-D fits',
     up: (db) => db.exec(schemaV2),
+  },
+  {
+    version: 3,
+    description: 'training checkpoints (the latest per run) for resuming runs',
+    up: (db) => db.exec(schemaV3),
   },
 ];
 

@@ -1,5 +1,6 @@
 // The runs of the lab in SQLite: create, follow through their lifecycle, save each epoch's
-// results atomically, list, read back, annotate and delete. Works on a database opened by
+// results atomically (with the run's training checkpoint at analysed epochs), prepare a stopped
+// run for resuming, list, read back, annotate and delete. Works on a database opened by
 // `openDatabase` (schema of ./migrations).
 import os from 'node:os';
 import type Database from 'better-sqlite3';
@@ -16,6 +17,7 @@ import {
   type RunRecord,
   type RunStatus,
 } from '../../shared/results';
+import { checkManifest, type TrainingCheckpoint } from '../engine/checkpoint';
 import { StoreError } from './database';
 
 /** Which runs `listRuns` returns. */
@@ -60,6 +62,14 @@ interface RunRow {
   notes: string;
   group_id: number | null;
   epochs_to_threshold: number | null;
+  checkpoint_epoch: number | null;
+}
+
+interface CheckpointRow {
+  epoch: number;
+  manifest: string;
+  model: Buffer;
+  optimiser: Buffer;
 }
 
 interface EpochRow {
@@ -116,7 +126,11 @@ interface ActiveRunRow {
 const runColumns = `
   id, name, status, config, created_at, started_at, finished_at, environment, last_epoch, final_loss,
   (final_loss IS NULL AND EXISTS (SELECT 1 FROM epochs WHERE epochs.run_id = runs.id)) AS final_loss_is_nan,
-  message, tags, notes, group_id, epochs_to_threshold`;
+  message, tags, notes, group_id, epochs_to_threshold,
+  (SELECT epoch FROM checkpoints WHERE checkpoints.run_id = runs.id) AS checkpoint_epoch`;
+
+/** The statuses a run can be resumed from (when it has a checkpoint). */
+export const resumableStatuses: readonly RunStatus[] = ['interrupted', 'failed', 'cancelled'];
 
 const sql = {
   insertRun: `INSERT INTO runs (name, status, config, created_at, owner_pid, owner_host, group_id)
@@ -130,7 +144,8 @@ const sql = {
                    VALUES (@id, @epoch, @targetAmplitude, @outputAmplitude, @peaks, @peakErrors)`,
   spectra: `SELECT epoch, target_amplitude, output_amplitude, peaks, peak_errors FROM spectra WHERE run_id = ? ORDER BY epoch`,
   setName: `UPDATE runs SET name = @name WHERE id = @id`,
-  start: `UPDATE runs SET status = 'running', started_at = @now, environment = @environment,
+  // A resumed run keeps the time it first started.
+  start: `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, @now), environment = @environment,
                           owner_pid = @ownerPid, owner_host = @ownerHost
           WHERE id = @id AND status = 'queued'`,
   // SET expressions see the old row: final_loss follows the newest epoch that has metrics.
@@ -150,6 +165,24 @@ const sql = {
                     VALUES (@id, @epoch, @layer, @configuredLayer, @normalisation, @scale, @k, @lfr, @rdfK, @rdf, @peakK)`,
   finish: `UPDATE runs SET status = @status, message = @message, finished_at = @now
            WHERE id = @id AND status IN ('queued', 'running')`,
+  upsertCheckpoint: `INSERT INTO checkpoints (run_id, epoch, created_at, manifest, model, optimiser)
+                     VALUES (@id, @epoch, @createdAt, @manifest, @model, @optimiser)
+                     ON CONFLICT (run_id) DO UPDATE SET epoch = excluded.epoch, created_at = excluded.created_at,
+                       manifest = excluded.manifest, model = excluded.model, optimiser = excluded.optimiser`,
+  checkpoint: `SELECT epoch, manifest, model, optimiser FROM checkpoints WHERE run_id = ?`,
+  checkpointEpoch: `SELECT epoch FROM checkpoints WHERE run_id = ?`,
+  deleteCheckpoint: `DELETE FROM checkpoints WHERE run_id = ?`,
+  // Resuming: the results after the checkpoint's epoch go; the run is queued again, owned by
+  // this process, its progress as it was at the checkpoint.
+  deleteEpochsAfter: `DELETE FROM epochs WHERE run_id = @id AND epoch > @epoch`,
+  deleteFrequenciesAfter: `DELETE FROM frequencies WHERE run_id = @id AND epoch > @epoch`,
+  deleteSpectraAfter: `DELETE FROM spectra WHERE run_id = @id AND epoch > @epoch`,
+  requeue: `UPDATE runs SET status = 'queued', message = NULL, finished_at = NULL,
+              owner_pid = @ownerPid, owner_host = @ownerHost,
+              last_epoch = @epoch,
+              final_loss = (SELECT loss FROM epochs WHERE run_id = @id AND epoch = @epoch),
+              epochs_to_threshold = CASE WHEN epochs_to_threshold > @epoch THEN NULL ELSE epochs_to_threshold END
+            WHERE id = @id AND status IN ('interrupted', 'failed', 'cancelled')`,
   activeRuns: `SELECT id, status, owner_pid, owner_host, last_epoch,
                       json_extract(config, '$.training.stop.maxEpochs') AS max_epochs
                FROM runs WHERE status IN ('queued', 'running') ORDER BY id`,
@@ -198,7 +231,10 @@ export class RunStore {
     metrics: EpochMetrics | null,
     frequencies: readonly LayerFrequency[],
     spectrum: OutputSpectrum | null,
+    checkpoint: TrainingCheckpoint | null,
   ) => void;
+  private readonly finishTx: (id: number, outcome: EngineOutcome) => number;
+  private readonly resumeTx: (id: number, check: (() => void) | undefined) => { epoch: number; deletedEpochs: number };
   private readonly interruptTx: (isAlive: OwnerIsAlive) => number[];
   private readonly readRunTx: (id: number) => RunDetail | null;
 
@@ -222,9 +258,18 @@ export class RunStore {
       return { groupId, runIds: runs.map((r) => this.insertRun(r.config, r.name, groupId)) };
     });
     this.saveEpochTx = db.transaction(
-      (id: number, epoch: number, metrics: EpochMetrics | null, frequencies: readonly LayerFrequency[], spectrum: OutputSpectrum | null) =>
-        this.writeEpoch(id, epoch, metrics, frequencies, spectrum),
+      (id: number, epoch: number, metrics: EpochMetrics | null, frequencies: readonly LayerFrequency[], spectrum: OutputSpectrum | null, checkpoint: TrainingCheckpoint | null) => {
+        this.writeEpoch(id, epoch, metrics, frequencies, spectrum);
+        if (checkpoint) this.writeCheckpoint(id, checkpoint);
+      },
     );
+    this.finishTx = db.transaction((id: number, outcome: EngineOutcome) => {
+      const { changes } = this.statements.finish.run({ id, status: outcome.status, message: outcome.message || null, now: this.timestamp() });
+      // A completed or diverged run is never resumed: its checkpoint would only take room.
+      if (changes > 0 && (outcome.status === 'completed' || outcome.status === 'diverged')) this.statements.deleteCheckpoint.run(id);
+      return changes;
+    });
+    this.resumeTx = db.transaction((id: number, check: (() => void) | undefined) => this.requeueFromCheckpoint(id, check)).immediate;
     this.interruptTx = db.transaction((isAlive: OwnerIsAlive) => this.interruptOrphans(isAlive)).immediate;
     // One read transaction: the run and its results come from the same snapshot.
     this.readRunTx = db.transaction((id: number) => this.readRun(id));
@@ -272,8 +317,18 @@ export class RunStore {
     if (changes === 0) throw this.cannot(id, 'start', ['queued']);
   }
 
-  /** Saves one epoch of a running run in one transaction: its metrics (if any), its frequency curves, and the run's progress. */
-  saveEpoch(id: number, metrics: EpochMetrics | null, frequencies: readonly LayerFrequency[], spectrum: OutputSpectrum | null = null): void {
+  /**
+   * Saves one epoch of a running run in one transaction: its metrics (if any), its frequency
+   * curves, the run's progress and, when given (analysed epochs), the training checkpoint taken
+   * at the epoch's end, which replaces the run's previous one.
+   */
+  saveEpoch(
+    id: number,
+    metrics: EpochMetrics | null,
+    frequencies: readonly LayerFrequency[],
+    spectrum: OutputSpectrum | null = null,
+    checkpoint: TrainingCheckpoint | null = null,
+  ): void {
     const epoch = metrics?.epoch ?? frequencies[0]?.epoch ?? spectrum?.epoch;
     if (epoch === undefined) throw new StoreError(`run ${id}: an epoch needs metrics, frequencies or a spectrum to save`);
     if (!Number.isInteger(epoch) || epoch < 0) throw new StoreError(`run ${id}: epoch ${epoch} is not a whole number >= 0`);
@@ -294,7 +349,37 @@ export class RunStore {
         throw new StoreError(`run ${id}: the spectrum at epoch ${epoch} has arrays of mismatched lengths`);
       }
     }
-    this.saveEpochTx(id, epoch, metrics, frequencies, spectrum);
+    if (checkpoint && checkpoint.manifest.epoch !== epoch) {
+      throw new StoreError(`run ${id}: the checkpoint is of epoch ${checkpoint.manifest.epoch}, not epoch ${epoch}`);
+    }
+    this.saveEpochTx(id, epoch, metrics, frequencies, spectrum, checkpoint);
+  }
+
+  /** The run's training checkpoint (its latest), or null when it has none. */
+  getCheckpoint(id: number): TrainingCheckpoint | null {
+    const row = this.statements.checkpoint.get(id) as CheckpointRow | undefined;
+    if (!row) return null;
+    let manifest;
+    try {
+      manifest = checkManifest(JSON.parse(row.manifest), `the checkpoint of run ${id}`);
+    } catch (e) {
+      throw new StoreError(e instanceof SyntaxError ? `the checkpoint of run ${id}: its manifest is not JSON` : (e as Error).message, { cause: e });
+    }
+    if (manifest.epoch !== row.epoch) throw new StoreError(`the checkpoint of run ${id}: its manifest is of epoch ${manifest.epoch}, the row of epoch ${row.epoch}`);
+    return { manifest, model: row.model, optimiser: row.optimiser };
+  }
+
+  /**
+   * Prepares a stopped run for resuming from its checkpoint, in one transaction: it must be
+   * interrupted, failed or cancelled and have a checkpoint; every result stored for an epoch
+   * after the checkpoint's is deleted; the run becomes queued again (owned by this process), with
+   * its progress (last epoch, final loss, epochs to threshold) as it was at the checkpoint.
+   * `check`, when given, runs once the run is known to be resumable and before anything changes
+   * (e.g. that its data is still there); what it throws leaves the run as it was.
+   * Returns the checkpoint's epoch and how many epochs' metrics were deleted.
+   */
+  prepareResume(id: number, check?: () => void): { epoch: number; deletedEpochs: number } {
+    return this.resumeTx(id, check);
   }
 
   /** Records how a queued or running run ended: status, message and finish time. */
@@ -303,13 +388,7 @@ export class RunStore {
     if (!finalStatuses.includes(outcome.status)) {
       throw new StoreError(`run ${id}: "${String(outcome.status)}" is not a way a run ends`);
     }
-    const { changes } = this.statements.finish.run({
-      id,
-      status: outcome.status,
-      message: outcome.message || null,
-      now: this.timestamp(),
-    });
-    if (changes === 0) throw this.cannot(id, 'finish', ['queued', 'running']);
+    if (this.finishTx(id, outcome) === 0) throw this.cannot(id, 'finish', ['queued', 'running']);
   }
 
   /**
@@ -339,6 +418,12 @@ export class RunStore {
       groupId: filter.groupId ?? null,
     }) as RunRow[];
     return rows.map(toRunRecord);
+  }
+
+  /** A run without its results (cheap whatever its size); null if there is none. */
+  getRecord(id: number): RunRecord | null {
+    const row = this.statements.get.get(id) as RunRow | undefined;
+    return row ? toRunRecord(row) : null;
   }
 
   /** A run with its metrics (by epoch) and frequency curves (by epoch, then layer); null if there is none. */
@@ -437,6 +522,40 @@ export class RunStore {
     }
   }
 
+  private writeCheckpoint(id: number, checkpoint: TrainingCheckpoint): void {
+    this.statements.upsertCheckpoint.run({
+      id,
+      epoch: checkpoint.manifest.epoch,
+      createdAt: this.timestamp(),
+      manifest: JSON.stringify(checkpoint.manifest),
+      model: asBuffer(checkpoint.model),
+      optimiser: asBuffer(checkpoint.optimiser),
+    });
+  }
+
+  private requeueFromCheckpoint(id: number, check: (() => void) | undefined): { epoch: number; deletedEpochs: number } {
+    const row = this.statements.status.get(id) as { status: string } | undefined;
+    if (!row) throw new StoreError(`run ${id} does not exist`);
+    if (!(resumableStatuses as readonly string[]).includes(row.status)) {
+      const why = row.status === 'completed' ? 'it has completed' : row.status === 'diverged' ? 'it diverged' : `it is ${row.status}`;
+      throw new StoreError(`cannot resume run ${id}: ${why} (only an interrupted, failed or cancelled run can be resumed)`);
+    }
+    const checkpoint = this.statements.checkpointEpoch.get(id) as { epoch: number } | undefined;
+    if (!checkpoint) {
+      throw new StoreError(
+        `cannot resume run ${id}: it has no checkpoint (one is saved at each analysed epoch, and the run stopped before its first, ` +
+          'or was stored by a version of the app without checkpoints)',
+      );
+    }
+    check?.();
+    const bounds = { id, epoch: checkpoint.epoch };
+    const deletedEpochs = this.statements.deleteEpochsAfter.run(bounds).changes;
+    this.statements.deleteFrequenciesAfter.run(bounds);
+    this.statements.deleteSpectraAfter.run(bounds);
+    this.statements.requeue.run({ ...bounds, ownerPid: this.ownerPid, ownerHost: this.ownerHost });
+    return { epoch: checkpoint.epoch, deletedEpochs };
+  }
+
   private readRun(id: number): RunDetail | null {
     const row = this.statements.get.get(id) as RunRow | undefined;
     if (!row) return null;
@@ -473,6 +592,11 @@ export class RunStore {
   }
 }
 
+/** The bytes of a Uint8Array as a Buffer, without copying. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** Float64 values as a little-endian BLOB, 8 bytes each. */
 function floatsToBlob(values: ArrayLike<number>): Buffer {
   const blob = Buffer.allocUnsafe(values.length * 8);
@@ -500,6 +624,9 @@ function insertOnce(insert: () => unknown, duplicateMessage: string): void {
 }
 
 function interruptionMessage(run: ActiveRunRow): string {
+  if (run.status === 'queued' && run.last_epoch !== null) {
+    return `the app stopped before the resumed run restarted; results up to epoch ${run.last_epoch} are kept`;
+  }
   if (run.status === 'queued') return 'the app stopped before the run started';
   if (run.last_epoch === null) return 'the app stopped before the first epoch was saved';
   if (run.max_epochs !== null && run.last_epoch >= run.max_epochs) {
@@ -533,6 +660,7 @@ function toRunRecord(row: RunRow): RunRecord {
     // Only when set, so that records of plain runs look as they always did.
     ...(row.group_id !== null ? { groupId: row.group_id } : {}),
     ...(row.epochs_to_threshold !== null ? { epochsToThreshold: row.epochs_to_threshold } : {}),
+    ...(row.checkpoint_epoch !== null ? { checkpointEpoch: row.checkpoint_epoch } : {}),
   };
 }
 

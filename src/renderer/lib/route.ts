@@ -6,7 +6,8 @@ export type Route =
   | { screen: 'live' }
   | { screen: 'runs' }
   | { screen: 'run'; runId: number }
-  | { screen: 'compare'; runIds: number[] };
+  /** With `groupId`: the group mode of Compare (the runs are the group's). */
+  | { screen: 'compare'; runIds: number[]; groupId?: number };
 
 export type Screen = Route['screen'];
 
@@ -30,7 +31,9 @@ export function parseRoute(text: string | null): Route {
       case 'run':
         return Number.isSafeInteger(r.runId) && (r.runId as number) > 0 ? { screen: 'run', runId: r.runId as number } : { screen: 'runs' };
       case 'compare':
-        return { screen: 'compare', runIds: ids(r.runIds) };
+        return Number.isSafeInteger(r.groupId) && (r.groupId as number) > 0
+          ? { screen: 'compare', runIds: ids(r.runIds), groupId: r.groupId as number }
+          : { screen: 'compare', runIds: ids(r.runIds) };
     }
   } catch {
     /* fall through */

@@ -1,11 +1,12 @@
-// The run history table: what each column shows, sorting by a column, filtering by status and
-// a free-text search over name, tags, notes, data set and model. Pure functions.
+// The run history table: what each column shows, sorting by a column, filtering by status,
+// sweep group and a free-text search over name, tags, notes, data set and model. Pure functions.
 import { formatNumber } from '../../shared/charts';
 import { learningRateAt, type ExperimentConfig } from '../../shared/config';
-import type { RunRecord, RunStatus } from '../../shared/results';
+import type { GroupRecord, RunRecord, RunStatus } from '../../shared/results';
+import { sweepValueText, valueAt } from '../../shared/sweep';
 import { dataSetText, modelText } from './format';
 
-export const sortColumns = ['id', 'name', 'status', 'data', 'model', 'settings', 'epochs', 'loss', 'date'] as const;
+export const sortColumns = ['id', 'name', 'status', 'group', 'data', 'model', 'settings', 'epochs', 'loss', 'date'] as const;
 export type SortColumn = (typeof sortColumns)[number];
 export interface SortOrder {
   column: SortColumn;
@@ -47,6 +48,9 @@ function sortKey(run: RunRecord, column: SortColumn): string | number {
       return run.name.toLowerCase();
     case 'status':
       return run.status;
+    case 'group':
+      // Single runs after every group, whichever the direction (see sortRuns).
+      return run.groupId ?? Number.POSITIVE_INFINITY;
     case 'data':
       return safe(() => dataSetText(run.config)).toLowerCase();
     case 'model':
@@ -69,7 +73,7 @@ export function sortRuns(runs: readonly RunRecord[], order: SortOrder): RunRecor
   return [...runs].sort((a, b) => {
     const ka = sortKey(a, order.column);
     const kb = sortKey(b, order.column);
-    if (order.column === 'loss') {
+    if (order.column === 'loss' || order.column === 'group') {
       const missA = ka === Number.POSITIVE_INFINITY;
       const missB = kb === Number.POSITIVE_INFINITY;
       if (missA !== missB) return missA ? 1 : -1;
@@ -105,9 +109,46 @@ export function matchesSearch(run: RunRecord, search: string): boolean {
   return words.every((w) => haystack.includes(w));
 }
 
-/** The runs that pass the status filter ('' for any) and the search. */
-export function filterRuns(runs: readonly RunRecord[], status: RunStatus | '', search: string): RunRecord[] {
-  return runs.filter((r) => (status === '' || r.status === status) && matchesSearch(r, search));
+/** The group filter: any run (''), only single runs ('none'), or the runs of one group (its id). */
+export type GroupFilter = '' | 'none' | number;
+
+/** Whether a run passes the group filter. */
+export function matchesGroup(run: Pick<RunRecord, 'groupId'>, group: GroupFilter): boolean {
+  if (group === '') return true;
+  if (group === 'none') return run.groupId === undefined || run.groupId === null;
+  return run.groupId === group;
+}
+
+/** The runs that pass the status filter ('' for any), the group filter and the search. */
+export function filterRuns(runs: readonly RunRecord[], status: RunStatus | '', search: string, group: GroupFilter = ''): RunRecord[] {
+  return runs.filter((r) => (status === '' || r.status === status) && matchesGroup(r, group) && matchesSearch(r, search));
+}
+
+/** A group filter from the select's value ('', 'none' or a group id as text). */
+export function parseGroupFilter(value: string): GroupFilter {
+  if (value === '' || value === 'none') return value;
+  const id = Number(value);
+  return Number.isSafeInteger(id) && id > 0 ? id : '';
+}
+
+/** A group in a menu: '#3 seeds: seed × 3 runs'. */
+export function groupLabel(group: Pick<GroupRecord, 'id' | 'name' | 'varyPath' | 'runIds'>): string {
+  const runs = `${group.runIds.length} run${group.runIds.length === 1 ? '' : 's'}`;
+  return `#${group.id} ${group.name || 'sweep'} (${group.varyPath}, ${runs})`;
+}
+
+/** The group cell of a run: its group's id and name and the run's swept value; null for a single run. */
+export function groupCell(run: Pick<RunRecord, 'groupId' | 'config'>, groups: readonly GroupRecord[]): { id: number; name: string; value: string } | null {
+  if (run.groupId === undefined || run.groupId === null) return null;
+  const group = groups.find((g) => g.id === run.groupId);
+  if (!group) return { id: run.groupId, name: `group ${run.groupId}`, value: '' };
+  let value = '';
+  try {
+    value = `${group.varyPath} = ${sweepValueText(valueAt(run.config, group.varyPath))}`;
+  } catch {
+    value = group.varyPath;
+  }
+  return { id: group.id, name: group.name || `group ${group.id}`, value };
 }
 
 /** Tags typed as text ('baseline, mnist') as a clean list: trimmed, no empties, no repeats. */

@@ -331,10 +331,13 @@ function groupStem(kind: string, group: Pick<GroupDetail, 'id'>, ...parts: strin
   return [kind, `group-${group.id}`, ...parts].join('_').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 120);
 }
 
+/** Whether a run is still queued or running. */
+const active = (r: Pick<RunDetail, 'status'>) => r.status === 'queued' || r.status === 'running';
+
 /** Notes on runs a group chart cannot show yet. */
 function pendingNotes(group: Pick<GroupDetail, 'runs'>): string[] {
-  const waiting = group.runs.filter((r) => r.status === 'queued' || r.status === 'running');
-  const empty = group.runs.filter((r) => r.metrics.length === 0 && r.status !== 'queued' && r.status !== 'running');
+  const waiting = group.runs.filter(active);
+  const empty = group.runs.filter((r) => r.metrics.length === 0 && !active(r));
   const notes: string[] = [];
   if (waiting.length) notes.push(`${waiting.length} of ${group.runs.length} runs still queued or running (${waiting.map((r) => `#${r.id}`).join(', ')}): the chart grows as they finish epochs.`);
   if (empty.length) notes.push(`${empty.map(runLabel).join(', ')} ended without a finished epoch.`);
@@ -360,12 +363,13 @@ export function sweepBandFigure(group: GroupDetail, sel: SweepBandSelection = {}
   };
 }
 
-/** Per swept value (in the order of the runs), the runs with it and their epochs to threshold. */
+/** Per swept value (in the order of the runs), the runs with it and their epochs to threshold
+ *  (runs still queued or running count only once they have reached it). */
 export function groupThresholdPoints(group: Pick<GroupDetail, 'varyPath' | 'runs'>): (ThresholdPoint & { runs: RunDetail[] })[] {
   const labels = [...new Set(group.runs.map((r) => sweptValueText(group, r)))];
   return labels.map((label) => {
     const runs = group.runs.filter((r) => sweptValueText(group, r) === label);
-    return { label, runs, epochs: runs.map((r) => r.epochsToThreshold ?? null) };
+    return { label, runs, epochs: runs.filter((r) => !active(r) || (r.epochsToThreshold ?? null) !== null).map((r) => r.epochsToThreshold ?? null) };
   });
 }
 
@@ -385,7 +389,7 @@ export function sweepThresholdFigure(group: GroupDetail): ChartFigure {
   const notes = pendingNotes(group);
   if (thresholds.every((t) => t === null)) notes.unshift('No run has a loss threshold (training.threshold or training.stop.lossBelow): no epochs to threshold are recorded.');
   else if (thresholds.length > 1) notes.unshift(`The runs have different loss thresholds (${thresholds.map((t) => (t === null ? 'none' : formatNumber(t))).join(', ')}).`);
-  const missed = group.runs.filter((r) => (r.epochsToThreshold ?? null) === null && lossThreshold(r.config.training) !== null && r.status !== 'queued' && r.status !== 'running');
+  const missed = group.runs.filter((r) => (r.epochsToThreshold ?? null) === null && lossThreshold(r.config.training) !== null && !active(r));
   if (missed.length && thresholds.some((t) => t !== null)) notes.push(`${missed.length} run${missed.length === 1 ? '' : 's'} ended without reaching the threshold (counted under the axis).`);
   return {
     option: thresholdOption(groupThresholdPoints(group), {

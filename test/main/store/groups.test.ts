@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { openDatabase } from '../../../src/main/store/database';
-import { migrations } from '../../../src/main/store/migrations';
+import { latestSchemaVersion, migrations } from '../../../src/main/store/migrations';
 import { RunStore } from '../../../src/main/store/runs';
 import { validateConfig } from '../../../src/shared/config';
 import { presets } from '../../../src/shared/presets';
@@ -40,7 +40,7 @@ describe('schema version 2', () => {
     v1.prepare('INSERT INTO epochs (run_id, epoch, loss, accuracy, learning_rate, seconds) VALUES (?, 1, 0.5, 0.9, 1e-4, 2)').run(id);
     v1.close();
     const db = openDatabase(file);
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(latestSchemaVersion);
     const store = new RunStore(db);
     const run = store.getRun(id)!;
     expect(run.name).toBe('old run');

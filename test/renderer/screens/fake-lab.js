@@ -8,6 +8,7 @@
   const options = Object.assign({ saveFile: false, empty: false, epochMs: 700 }, window.__fakeLab || {});
   const listeners = new Set();
   const runs = new Map();
+  const groups = [];
   let nextId = 1;
   let current = null;
 
@@ -229,6 +230,7 @@
     async listRuns(filter = {}) {
       let list = [...runs.values()].sort((a, b) => b.id - a.id);
       if (filter.status) list = list.filter((r) => r.status === filter.status);
+      if (filter.groupId) list = list.filter((r) => r.groupId === filter.groupId);
       return later(list.map(record));
     },
     async getRun({ runId }) {
@@ -251,6 +253,30 @@
       if (run.status === 'queued' || run.status === 'running') throw new Error(`run ${runId} is queued or running: cancel it before deleting it`);
       runs.delete(runId);
       return later(undefined);
+    },
+    // Sweeps: one run per value of a top-level setting (enough for the screens), stored as a group.
+    async startSweep({ config: cfg, vary, name }) {
+      const groupId = groups.length + 1;
+      const runIds = [];
+      for (const value of vary.values) {
+        const runConfig = clone(cfg);
+        if (vary.path === 'depth') runConfig.model.hidden = Array.from({ length: value }, () => runConfig.model.hidden[0]);
+        else runConfig[vary.path] = value;
+        const { runId } = await lab.startRun({ config: runConfig, name: `${name || cfg.name || 'sweep'}: ${vary.path} = ${JSON.stringify(value)}` });
+        runs.get(runId).groupId = groupId;
+        runIds.push(runId);
+      }
+      const path = vary.path === 'depth' ? 'model.hidden' : vary.path;
+      groups.unshift({ id: groupId, name: name || cfg.name || 'sweep', createdAt: iso(Date.now()), varyPath: path, values: clone(vary.values), baseConfig: clone(cfg), runIds });
+      return later({ groupId, runIds });
+    },
+    async listGroups() {
+      return later(clone(groups));
+    },
+    async getGroup({ groupId }) {
+      const group = groups.find((g) => g.id === groupId);
+      if (!group) throw new Error(`group ${groupId} does not exist`);
+      return later({ ...clone(group), runs: group.runIds.filter((id) => runs.has(id)).map((id) => clone(runs.get(id))) });
     },
     onEvent(listener) {
       listeners.add(listener);
