@@ -26,7 +26,7 @@ const form = (overrides: Partial<SweepForm>): SweepForm => ({ ...emptySweepForm(
 
 describe('sweep form: settings and values', () => {
   it('offers depth, the hidden widths, seed, the first learning rate, batch size and any dotted path', () => {
-    expect(sweepChoices.map((c) => c.id)).toEqual(['depth', 'model.hidden', 'seed', 'training.schedule.0.rate', 'training.batchSize', customSetting]);
+    expect(sweepChoices.map((c) => c.id)).toEqual(['depth', 'model.hidden', 'model.stages', 'seed', 'training.schedule.0.rate', 'training.batchSize', customSetting]);
     expect(sweepPath({ setting: 'seed', customPath: 'ignored' })).toBe('seed');
     expect(sweepPath({ setting: customSetting, customPath: ' training.schedule[0].rate ' })).toBe('training.schedule.0.rate');
     expect(sweepPath({ setting: customSetting, customPath: 'model.activation' })).toBe('model.activation');

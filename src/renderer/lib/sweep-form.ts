@@ -27,6 +27,7 @@ export const customSetting = 'custom';
 export const sweepChoices: readonly SweepChoice[] = [
   { id: depthSetting, label: 'depth: hidden layers (each as wide as the first)', values: 'integers', hint: 'whole numbers, e.g. 2, 3, 4' },
   { id: 'model.hidden', label: 'model.hidden: the hidden widths', values: 'lists', hint: 'one list of widths per run, separated by ";", e.g. 32, 32; 64, 64' },
+  { id: 'model.stages', label: 'model.stages: residual stages a resnet keeps (Resnet18-v keeps 5 − v)', values: 'integers', hint: 'whole numbers, e.g. 4, 3, 2, 1 (Resnet18-1 to -4)' },
   { id: 'seed', label: 'seed (mean ± std over seeds)', values: 'integers', hint: 'whole numbers, e.g. 1, 2, 3' },
   { id: 'training.schedule.0.rate', label: 'learning rate (first schedule step)', values: 'numbers', hint: 'numbers, e.g. 0.01, 0.001, 0.0001' },
   { id: 'training.batchSize', label: 'batch size', values: 'integers', hint: 'whole numbers, e.g. 16, 32, 64' },
@@ -88,7 +89,10 @@ export function parseSweepValues(text: string, kind: SweepValuesKind): { ok: tru
       if (!Array.isArray(parsed)) return { ok: false, message: 'must be a JSON list' };
       return { ok: true, values: parsed };
     } catch (e) {
-      return { ok: false, message: `not valid JSON: ${(e as Error).message}` };
+      // Not one JSON list: maybe several values separated by commas, lists among them ('[1], [3]').
+      const entries = kind === 'any' ? splitTopLevel(t).map((s) => s.trim()) : [];
+      if (entries.length < 2 || entries.some((s) => s === '')) return { ok: false, message: `not valid JSON: ${(e as Error).message}` };
+      return { ok: true, values: entries.map((s) => entryValue(s, kind)) };
     }
   }
   if (kind === 'lists') {
@@ -156,6 +160,11 @@ export function suggestedValues(setting: string, config: ExperimentConfig | null
       const hidden = at('model.hidden');
       const widths = Array.isArray(hidden) && hidden.every((w) => typeof w === 'number') ? (hidden as number[]) : [32, 32];
       return [widths.map((w) => Math.max(1, Math.round(w / 2))), widths, widths.map((w) => w * 2)].map((l) => l.join(', ')).join('; ');
+    }
+    case 'model.stages': {
+      const widths = at('model.widths');
+      const n = Array.isArray(widths) && widths.length > 0 ? widths.length : 4;
+      return Array.from({ length: n }, (_, i) => n - i).join(', ');
     }
     case 'seed':
       return '1, 2, 3';
