@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { presetNames } from '../shared/presets';
-import { ConfigError, lossThreshold } from '../shared/config';
+import { ConfigError, lossThreshold, type ExperimentConfig } from '../shared/config';
 import { buildConfig } from './cli/config-input';
 import { analyseCommand } from './cli/analyse';
 import { doctorReport } from './cli/doctor';
@@ -116,6 +116,26 @@ function runId(arg: string | undefined): number {
   return id;
 }
 
+/** Prints a run's progress until it ends; Ctrl-C cancels it cleanly. Exit code 0 when completed. */
+async function followRun(service: LabService, id: number, config: ExperimentConfig, db: string | undefined, cancelHint: string): Promise<number> {
+  const progress = createProgressFormatter(config);
+  service.events.on('run', (m) => {
+    if (m.runId !== id || m.kind !== 'engine') return;
+    const line = progress(m.event);
+    if (line) console.log(line);
+  });
+  const stop = () => {
+    console.log(`\ncancelling: the run stops after the current batch and keeps its finished epochs${cancelHint}`);
+    void service.cancelRun({ runId: id });
+  };
+  process.once('SIGINT', stop);
+  const outcome = await service.whenFinished(id);
+  process.off('SIGINT', stop);
+  console.log(`run ${id} ${outcome.status}: ${outcome.message}`);
+  console.log(`see it with: npm run lab -- show ${id}${db ? ` --db ${db}` : ''}`);
+  return outcome.status === 'completed' ? 0 : 1;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   let parsed;
@@ -178,24 +198,9 @@ async function main(argv: string[]): Promise<number> {
       const config = buildConfig({ preset: values.preset, configFile: values.config, overrides });
       const { store, file } = openStore(values.db);
       const service = new LabService(store, { baseDir: process.cwd() });
-      const progress = createProgressFormatter(config);
       const { runId: id } = await service.startRun({ config, name: config.name });
       console.log(`run ${id} stored in ${file}`);
-      service.events.on('run', (m) => {
-        if (m.runId !== id || m.kind !== 'engine') return;
-        const line = progress(m.event);
-        if (line) console.log(line);
-      });
-      const stop = () => {
-        console.log('\ncancelling: the run stops after the current batch and keeps its finished epochs');
-        void service.cancelRun({ runId: id });
-      };
-      process.once('SIGINT', stop);
-      const outcome = await service.whenFinished(id);
-      process.off('SIGINT', stop);
-      console.log(`run ${id} ${outcome.status}: ${outcome.message}`);
-      console.log(`see it with: npm run lab -- show ${id}${values.db ? ` --db ${values.db}` : ''}`);
-      return outcome.status === 'completed' ? 0 : 1;
+      return followRun(service, id, config, values.db, '');
     }
     case 'resume': {
       const id = runId(positionals[0]);
@@ -204,22 +209,7 @@ async function main(argv: string[]): Promise<number> {
       const { fromEpoch } = await service.resumeRun({ runId: id });
       const { config } = store.getRecord(id)!;
       console.log(`run ${id} in ${file}: resuming from its checkpoint at epoch ${fromEpoch} of ${config.training.stop.maxEpochs}`);
-      const progress = createProgressFormatter(config);
-      service.events.on('run', (m) => {
-        if (m.runId !== id || m.kind !== 'engine') return;
-        const line = progress(m.event);
-        if (line) console.log(line);
-      });
-      const stop = () => {
-        console.log('\ncancelling: the run stops after the current batch and keeps its finished epochs (resume it again later)');
-        void service.cancelRun({ runId: id });
-      };
-      process.once('SIGINT', stop);
-      const outcome = await service.whenFinished(id);
-      process.off('SIGINT', stop);
-      console.log(`run ${id} ${outcome.status}: ${outcome.message}`);
-      console.log(`see it with: npm run lab -- show ${id}${values.db ? ` --db ${values.db}` : ''}`);
-      return outcome.status === 'completed' ? 0 : 1;
+      return followRun(service, id, config, values.db, ' (resume it again later)');
     }
     case 'sweep': {
       const overrides = [...(values.set ?? [])];
