@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { BackendName } from '../../shared/config';
+import { describeNativeKernels } from './native-kernels';
 import { applyWasmKernelFixes } from './wasm-kernels';
 
 export type ComputeBackend = Exclude<BackendName, 'auto'>;
@@ -143,8 +144,9 @@ async function tryWasm(): Promise<BackendProbe & { detail?: string }> {
     if (!(await tf.setBackend('wasm'))) return { backend: 'wasm', ok: false, reason: 'the wasm backend did not initialise' };
     await tf.ready();
     applyWasmKernelFixes();
-    // In Node the wasm backend runs single-threaded; SIMD is used where the runtime has it.
-    return { backend: 'wasm', ok: true, detail: 'tfjs wasm backend (single thread per worker, patched matmul kernels)' };
+    // In Node the wasm backend runs single-threaded; SIMD is used where the runtime has it. The
+    // products and Adam run in the native kernels where they are built (native-kernels.ts).
+    return { backend: 'wasm', ok: true, detail: `tfjs wasm backend (patched kernels; ${describeNativeKernels()})` };
   } catch (e) {
     return { backend: 'wasm', ok: false, reason: `the wasm backend failed: ${firstLine(e)}` };
   }

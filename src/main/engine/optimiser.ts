@@ -2,12 +2,59 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainingConfig } from '../../shared/config';
 import type { NamedFloats, OptimiserKind } from './checkpoint';
+import { fusedAdamKernelName, type FusedAdamAttrs } from './wasm-kernels';
+
+/** Whether the fused Adam step can run: the wasm backend with the native kernels (wasm-kernels.ts). */
+export function fusedAdamAvailable(): boolean {
+  return tf.getBackend() === 'wasm' && tf.getKernel(fusedAdamKernelName, 'wasm') !== undefined;
+}
+
+/**
+ * tfjs's Adam with each variable's step done by one fused kernel where it is registered (wasm
+ * with the native kernels): one pass over w, g, m and v instead of about twelve elementwise
+ * kernels, bit-identical to tfjs's AdamOptimizer (same float32 operations in the same order;
+ * test/main/engine/optimiser.test.ts). Elsewhere it is tfjs's Adam unchanged. Same class name,
+ * fields and state, so checkpoints and getOptimiserState treat it as tfjs's.
+ */
+export class FusedAdamOptimizer extends tf.AdamOptimizer {
+  override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
+    if (!fusedAdamAvailable()) {
+      super.applyGradients(variableGradients);
+      return;
+    }
+    const self = this as unknown as AdamInternals & FusedAdamAttrs;
+    const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
+    tf.tidy(() => {
+      const c1 = tf.sub(1, self.accBeta1);
+      const c2 = tf.sub(1, self.accBeta2);
+      const attrs: FusedAdamAttrs = { beta1: self.beta1, beta2: self.beta2, learningRate: self.learningRate, epsilon: self.epsilon };
+      names.forEach((name, i) => {
+        const value = tf.engine().registeredVariables[name];
+        // The slots, as tfjs's Adam creates them (same names, not trainable).
+        self.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+        self.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+        const gradient = Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name];
+        if (gradient == null) return;
+        const m = self.accumulatedFirstMoment[i].variable;
+        const v = self.accumulatedSecondMoment[i].variable;
+        const inputs = { w: value, g: gradient, m, v, c1, c2 } as unknown as tf.NamedTensorMap;
+        const [w1, m1, v1] = tf.engine().runKernel(fusedAdamKernelName, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+        m.assign(m1);
+        v.assign(v1);
+        value.assign(w1);
+      });
+      self.accBeta1.assign(tf.mul(self.accBeta1, self.beta1));
+      self.accBeta2.assign(tf.mul(self.accBeta2, self.beta2));
+    });
+    this.incrementIterations();
+  }
+}
 
 /** A tfjs optimiser for the config, starting at `learningRate`. */
 export function createOptimiser(cfg: TrainingConfig['optimiser'], learningRate: number): tf.Optimizer {
   switch (cfg.kind) {
     case 'adam':
-      return tf.train.adam(learningRate, cfg.beta1, cfg.beta2, cfg.epsilon);
+      return new FusedAdamOptimizer(learningRate, cfg.beta1, cfg.beta2, cfg.epsilon);
     case 'sgd':
       return cfg.momentum > 0 ? tf.train.momentum(learningRate, cfg.momentum) : tf.train.sgd(learningRate);
   }

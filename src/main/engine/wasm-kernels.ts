@@ -12,6 +12,7 @@
 // with a SIMD polynomial. FREQLAB_WASM_GEMM=0 turns all of this off (for comparisons).
 import { getKernel, registerKernel, unregisterKernel, type KernelBackend, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
 import { gemmWasmBase64 } from './gemm-kernel/gemm-wasm';
+import { nativeKernels } from './native-kernels';
 import { parallelGemm } from './parallel-gemm';
 
 const patched = new Set<string>();
@@ -94,6 +95,15 @@ function gemmMatMul(a: TensorInfo, b: TensorInfo, transposeA: boolean, transpose
   const aOff = internals.dataIdMap.get(a.dataId)!.memoryOffset;
   const bOff = internals.dataIdMap.get(b.dataId)!.memoryOffset;
   const cOff = internals.dataIdMap.get(out.dataId)!.memoryOffset;
+  const native = nativeKernels();
+  if (native) {
+    // The native product reads transposed operands through their strides and packs them itself.
+    const memory = (internals.wasm.asm!.memory as WebAssembly.Memory).buffer as ArrayBuffer;
+    const [ars, acs] = transposeA ? [1, m] : [k, 1];
+    const [brs, bcs] = transposeB ? [1, k] : [n, 1];
+    native.sgemm(memory, m, n, k, batch, aOff, batchA === 1 ? 0 : m * k, ars, acs, bOff, batchB === 1 ? 0 : k * n, brs, bcs, cOff, m * n);
+    return out;
+  }
   // Transposed operands are packed once into row-major copies: a strided A would touch a new
   // cache line for every k step of every row quad.
   const packedB = transposeB ? internals.wasm._malloc(k * n * 4) : 0;
@@ -187,6 +197,30 @@ function patchTanh(): void {
   patched.add(key);
 }
 
+/**
+ * Identity without a copy: the output shares the input's buffer (reference-counted), as the
+ * backend's Reshape and the cpu backend's Identity do. tfjs runs Identity for every tensor it
+ * saves for the backward pass (engine.clone), about 40 copies per training step of the paper's
+ * network. Sound because no kernel writes into its inputs (ours included: every kernel here and
+ * the fused Adam step write to new outputs).
+ */
+function patchIdentity(): void {
+  const key = 'Identity/wasm';
+  if (patched.has(key)) return;
+  const original = getKernel('Identity', 'wasm');
+  if (!original) throw new Error('wasm backend has no Identity kernel to patch');
+  const kernelFunc: KernelConfig['kernelFunc'] = (args) => {
+    const x = args.inputs.x as TensorInfo;
+    const backend = args.backend as KernelBackend & { incRef?(dataId: unknown): void };
+    if (process.env.FREQLAB_WASM_GEMM === '0' || x.dtype === 'string' || typeof backend.incRef !== 'function') return original.kernelFunc(args);
+    backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  };
+  unregisterKernel('Identity', 'wasm');
+  registerKernel({ ...original, kernelFunc });
+  patched.add(key);
+}
+
 /** Re-registers a wasm matmul kernel (BatchMatMul, _FusedMatMul) so it never runs transposed. */
 function patchMatMulKernel(kernelName: string): void {
   const key = `${kernelName}/wasm`;
@@ -236,10 +270,58 @@ function patchMatMulKernel(kernelName: string): void {
   patched.add(key);
 }
 
+/** The kernel of one fused Adam step (optimiser.ts), registered for wasm when the native kernels load. */
+export const fusedAdamKernelName = 'FreqlabAdamStep';
+
+/** Attributes of the fused Adam step: the optimiser's numbers, as tfjs's Adam uses them. */
+export interface FusedAdamAttrs {
+  beta1: number;
+  beta2: number;
+  learningRate: number;
+  epsilon: number;
+}
+
+/**
+ * One Adam step of one variable in a single pass (native kernels): inputs w, g (gradient), m, v
+ * and the scalars c1 = 1 - beta1^t, c2 = 1 - beta2^t; outputs [w', m', v']. Every constant is
+ * rounded to float32 as tfjs's Adam does when it turns the numbers into scalar tensors.
+ */
+function registerFusedAdam(): void {
+  const key = `${fusedAdamKernelName}/wasm`;
+  if (patched.has(key) || getKernel(fusedAdamKernelName, 'wasm')) return;
+  const kernelFunc: KernelConfig['kernelFunc'] = (args) => {
+    const native = nativeKernels();
+    if (!native) throw new Error(`${fusedAdamKernelName} needs the native kernels`);
+    const { w, g, m, v, c1, c2 } = args.inputs as Record<string, TensorInfo>;
+    const attrs = args.attrs as unknown as FusedAdamAttrs;
+    const internals = args.backend as unknown as WasmBackendInternals;
+    const size = product(w.shape, 0, w.shape.length);
+    for (const [name, t] of [['gradient', g], ['first moment', m], ['second moment', v]] as const) {
+      if (t.dtype !== 'float32' || product(t.shape, 0, t.shape.length) !== size) {
+        throw new Error(`${fusedAdamKernelName}: the ${name} has shape [${t.shape.join(', ')}], the variable [${w.shape.join(', ')}]`);
+      }
+    }
+    const outs = [internals.makeOutput([...w.shape], 'float32'), internals.makeOutput([...w.shape], 'float32'), internals.makeOutput([...w.shape], 'float32')];
+    const memory = (internals.wasm.asm!.memory as WebAssembly.Memory).buffer as ArrayBuffer;
+    const at = (t: TensorInfo) => internals.dataIdMap.get(t.dataId)!.memoryOffset;
+    const heap = new Float32Array(memory);
+    const f = Math.fround;
+    native.adam(
+      memory, size, at(w), at(g), at(m), at(v), at(outs[0]), at(outs[1]), at(outs[2]),
+      f(attrs.beta1), f(attrs.beta2), f(1 - attrs.beta1), f(1 - attrs.beta2), heap[at(c1) / 4], heap[at(c2) / 4], f(-attrs.learningRate), f(attrs.epsilon),
+    );
+    return outs;
+  };
+  registerKernel({ kernelName: fusedAdamKernelName, backendName: 'wasm', kernelFunc });
+  patched.add(key);
+}
+
 /** Applies every wasm kernel fix; safe to call more than once. */
 export function applyWasmKernelFixes(): void {
   patchMatMulKernel('BatchMatMul');
   patchMatMulKernel('_FusedMatMul');
   patchGather();
   patchTanh();
+  patchIdentity();
+  if (nativeKernels() && process.env.FREQLAB_WASM_GEMM !== '0') registerFusedAdam();
 }

@@ -1,10 +1,12 @@
-// Our wasm product and gather kernels (src/main/engine/wasm-kernels.ts, gemm-kernel/gemm.c)
-// against the plain JS cpu backend: awkward sizes (not multiples of the 4 x 8 tile, k beyond the
-// k-block), every transpose, batches, gathers of rows, and nothing left behind.
+// Our product and gather kernels (src/main/engine/wasm-kernels.ts: the native product of
+// native-kernels/kernels.c and the wasm one of gemm-kernel/gemm.c) against the plain JS cpu
+// backend: awkward sizes (not multiples of the tiles, k beyond the k-blocks), every transpose,
+// batches, gathers of rows, and nothing left behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/main/engine/backend';
-import { closeMatmulWorkers } from '../../../src/main/engine/parallel-gemm';
+import { nativeKernels, nativeKernelsEnvVar, nativeKernelsStatus } from '../../../src/main/engine/native-kernels';
+import { closeMatmulWorkers, matmulThreads } from '../../../src/main/engine/parallel-gemm';
 import { createRng, normal } from '../../../src/main/engine/random';
 
 beforeAll(async () => {
@@ -45,13 +47,22 @@ function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, scale: number):
   }
 }
 
-describe('matMul through our kernel', () => {
+describe.each(['native', 'wasm'] as const)('matMul through the %s product kernel', (kind) => {
+  beforeAll(() => {
+    if (kind === 'wasm') process.env[nativeKernelsEnvVar] = '0';
+    else expect(nativeKernelsStatus(), 'the native kernels must be built (npm run build:kernels)').toMatchObject({ loaded: true });
+  });
+  afterAll(() => {
+    delete process.env[nativeKernelsEnvVar];
+  });
+
   it.each([
     [1, 1, 1],
     [3, 5, 7],
     [4, 8, 8],
     [5, 9, 17],
-    [37, 400, 13], // k beyond one k-block (384)
+    [37, 400, 13], // k beyond one k-block (wasm 384, native 256)
+    [13, 600, 35], // m and n beyond one tile, k over two native k-blocks
     [64, 1000, 33],
     [2, 0, 3], // k = 0: zeros
   ])('m=%i k=%i n=%i, every transpose', async (m, k, n) => {
@@ -70,9 +81,10 @@ describe('matMul through our kernel', () => {
     }
   });
 
-  it.each([2, 3])('a product large enough to be shared with worker threads (%i threads), every transpose', async (threads) => {
+  it.each([2, 3])('a product large enough to be shared with other threads (%i threads), every transpose', async (threads) => {
     const [m, k, n] = [300, 200, 150];
     process.env.FREQLAB_MATMUL_THREADS = String(threads);
+    if (kind === 'native') nativeKernels()!.setThreads(threads);
     try {
       for (const [ta, tb] of [
         [false, false],
@@ -87,6 +99,7 @@ describe('matMul through our kernel', () => {
       }
     } finally {
       delete process.env.FREQLAB_MATMUL_THREADS;
+      if (kind === 'native') nativeKernels()!.setThreads(matmulThreads());
     }
   });
 
@@ -159,5 +172,21 @@ describe('no leaks', () => {
     expect(tf.memory().numTensors).toBe(tensors);
     expect(buffers()).toBe(before);
     tf.dispose([a, b, idx]);
+  });
+});
+
+describe('identity without a copy', () => {
+  it('a clone shares the buffer, keeps its values after the original is freed, and frees it last', () => {
+    const buffers = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+    const before = buffers();
+    const values = randn(11, 24);
+    const x = tf.tensor2d(values, [4, 6]);
+    const y = tf.clone(x);
+    expect(buffers()).toBe(before + 1); // one buffer for both
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual(Array.from(values));
+    expect(buffers()).toBe(before + 1);
+    y.dispose();
+    expect(buffers()).toBe(before);
   });
 });
