@@ -11,6 +11,7 @@
 // cannot express, and extraResources silently skips a missing source.
 import fs from 'node:fs';
 import path from 'node:path';
+import { kernelsOutputPath } from './build-native-kernels.mjs';
 import { addonAbi, electronAbi, electronBindingPath, packagedBindingPath, projectRoot } from './electron-native.mjs';
 
 // builder-util's Arch enum (ia32 = 0, x64 = 1, armv7l = 2, arm64 = 3, universal = 4).
@@ -47,6 +48,18 @@ export async function afterPack(context) {
   fs.copyFileSync(source, dest);
   fs.chmodSync(dest, 0o755);
   console.log(`  • after-pack: ${path.relative(root, source)} -> ${path.relative(appOutDir, dest)} (NODE_MODULE_VERSION ${abi})`);
+
+  // The native kernels (a Node-API addon: no Electron rebuild) go beside it; optional: without
+  // them the app trains with the wasm kernels, so a missing build is a warning.
+  const kernels = path.join(root, kernelsOutputPath(platform, arch));
+  if (fs.existsSync(kernels)) {
+    const kernelsDest = path.join(resources, 'native', 'freqlab_kernels.node');
+    fs.copyFileSync(kernels, kernelsDest);
+    fs.chmodSync(kernelsDest, 0o755);
+    console.log(`  • after-pack: ${path.relative(root, kernels)} -> ${path.relative(appOutDir, kernelsDest)}`);
+  } else {
+    console.warn(`  • after-pack: ${kernels} is missing: this package will train without the native kernels (run \`npm run build:kernels\` first)`);
+  }
 }
 
 export default afterPack;

@@ -43,6 +43,8 @@ export interface NativeKernels {
     beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number,
     oneMinusAccBeta1: number, oneMinusAccBeta2: number, negLearningRate: number, epsilon: number,
   ): void;
+  /** out[j] = sum_i x[i][j] of a rows x cols float32 matrix, each column added up in row order. */
+  colsum(memory: ArrayBuffer, rows: number, cols: number, xOff: number, outOff: number): void;
   setThreads(threads: number): void;
   info(): { isa: string; threads: number; mr: number; nr: number; kc: number };
 }

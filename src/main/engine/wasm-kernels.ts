@@ -221,6 +221,41 @@ function patchIdentity(): void {
   patched.add(key);
 }
 
+/**
+ * Sum over leading axes of a float32 tensor (the bias gradients: a [batch, units] gradient summed
+ * over the batch) as column sums in the native kernels, without the backend's transpose. Each
+ * column is added up in row order in float32, like the backend's Sum, so the values are the same.
+ * Other reductions go to the original kernel.
+ */
+function patchSum(): void {
+  const key = 'Sum/wasm';
+  if (patched.has(key)) return;
+  const original = getKernel('Sum', 'wasm');
+  if (!original) throw new Error('wasm backend has no Sum kernel to patch');
+  const kernelFunc: KernelConfig['kernelFunc'] = (args) => {
+    const x = args.inputs.x as TensorInfo;
+    const native = process.env.FREQLAB_WASM_GEMM === '0' ? null : nativeKernels();
+    const rank = x.shape.length;
+    const raw = args.attrs?.axis as number | number[] | undefined;
+    // Axes in ascending order only: the backend sums [1, 0] in another order (other rounding).
+    const axes = (raw == null ? [] : Array.isArray(raw) ? raw : [raw]).map((a) => (a < 0 ? a + rank : a));
+    const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
+    if (!native || x.dtype !== 'float32' || !leading) return original.kernelFunc(args);
+    const internals = args.backend as unknown as WasmBackendInternals;
+    const rows = product(x.shape, 0, axes.length);
+    const cols = product(x.shape, axes.length, rank);
+    const outShape = args.attrs?.keepDims ? [...axes.map(() => 1), ...x.shape.slice(axes.length)] : x.shape.slice(axes.length);
+    const out = internals.makeOutput(outShape, 'float32');
+    if (cols === 0) return out;
+    const memory = (internals.wasm.asm!.memory as WebAssembly.Memory).buffer as ArrayBuffer;
+    native.colsum(memory, rows, cols, internals.dataIdMap.get(x.dataId)!.memoryOffset, internals.dataIdMap.get(out.dataId)!.memoryOffset);
+    return out;
+  };
+  unregisterKernel('Sum', 'wasm');
+  registerKernel({ ...original, kernelFunc });
+  patched.add(key);
+}
+
 /** Re-registers a wasm matmul kernel (BatchMatMul, _FusedMatMul) so it never runs transposed. */
 function patchMatMulKernel(kernelName: string): void {
   const key = `${kernelName}/wasm`;
@@ -323,5 +358,6 @@ export function applyWasmKernelFixes(): void {
   patchGather();
   patchTanh();
   patchIdentity();
+  patchSum();
   if (nativeKernels() && process.env.FREQLAB_WASM_GEMM !== '0') registerFusedAdam();
 }

@@ -207,3 +207,32 @@ describe('fused Adam step', () => {
     w.dispose();
   });
 });
+
+describe('sum over leading axes (column sums)', () => {
+  afterAll(() => {
+    delete process.env[nativeKernelsEnvVar];
+  });
+
+  it('gives the same bits as the backend\'s own Sum, for every leading-axes reduction, keepDims and not', () => {
+    const x = tf.tensor3d(randn(21, 300 * 7 * 33), [300, 7, 33]);
+    const cases: Array<[number | number[], boolean]> = [[0, false], [0, true], [[0, 1], false], [[1, 0], true], [-3, false], [1, false], [[0, 1, 2], false], [2, true]];
+    const run = () => cases.map(([axis, keepDims]) => tf.tidy(() => { const t = tf.sum(x, axis, keepDims); return { shape: t.shape, values: t.dataSync().slice() as Float32Array }; }));
+    const ours = run();
+    process.env[nativeKernelsEnvVar] = '0';
+    const stock = run();
+    delete process.env[nativeKernelsEnvVar];
+    ours.forEach((o, i) => {
+      expect(o.shape, `case ${i}`).toEqual(stock[i].shape);
+      expect(Buffer.from(o.values.buffer).equals(Buffer.from(stock[i].values.buffer)), `case ${i}`).toBe(true);
+    });
+    // and against the definition, in float64, for the batch sum
+    const values = x.dataSync();
+    const col0 = Array.from({ length: 300 }, (_, i) => values[i * 231]).reduce((a, b) => a + b, 0);
+    expect(ours[0].values[0]).toBeCloseTo(col0, 3);
+    x.dispose();
+  });
+
+  it('refuses operands outside the memory', () => {
+    expect(() => k.colsum(new ArrayBuffer(40), 3, 4, 0, 0)).toThrow(/outside the memory/);
+  });
+});

@@ -127,6 +127,11 @@ static int adam_range_generic(const void *arg, int64_t begin, int64_t end, scrat
 static int adam_range_avx2(const void *arg, int64_t begin, int64_t end, scratch *s);
 #endif
 static range_fn adam_range = adam_range_generic;
+static int colsum_range_generic(const void *arg, int64_t begin, int64_t end, scratch *s);
+#ifdef FREQLAB_X86
+static int colsum_range_avx2(const void *arg, int64_t begin, int64_t end, scratch *s);
+#endif
+static range_fn colsum_range = colsum_range_generic;
 static const char *isa = "portable C";
 
 static void choose_isa(void) {
@@ -135,6 +140,7 @@ static void choose_isa(void) {
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !getenv("FREQLAB_NATIVE_PORTABLE")) {
     micro = micro_avx2;
     adam_range = adam_range_avx2;
+    colsum_range = colsum_range_avx2;
     isa = "AVX2+FMA";
   }
 #endif
@@ -373,6 +379,40 @@ __attribute__((target("avx2"))) static int adam_range_avx2(const void *arg, int6
 
 
 // ---------------------------------------------------------------------------------------------
+// Column sums out[j] = sum_i x[i][j] of a row-major rows x cols matrix (a Sum over the leading
+// axes: the bias gradients). Each column is added up in row order in float32, as the backend's
+// own Sum (after its transpose) does, so the result is the same; columns are split among threads.
+// ---------------------------------------------------------------------------------------------
+typedef struct {
+  const float *x;
+  float *out;
+  int64_t rows, cols;
+} colsum_args;
+
+#define COLSUM_LOOP                                                      \
+  for (int64_t j = begin; j < end; j++) a->out[j] = 0;                   \
+  for (int64_t i = 0; i < a->rows; i++) {                                \
+    const float *row = a->x + i * a->cols;                               \
+    for (int64_t j = begin; j < end; j++) a->out[j] += row[j];           \
+  }
+
+static int colsum_range_generic(const void *arg, int64_t begin, int64_t end, scratch *s) {
+  (void)s;
+  const colsum_args *a = arg;
+  COLSUM_LOOP
+  return 1;
+}
+
+#ifdef FREQLAB_X86
+__attribute__((target("avx2"))) static int colsum_range_avx2(const void *arg, int64_t begin, int64_t end, scratch *s) {
+  (void)s;
+  const colsum_args *a = arg;
+  COLSUM_LOOP
+  return 1;
+}
+#endif
+
+// ---------------------------------------------------------------------------------------------
 // Node-API bindings
 // ---------------------------------------------------------------------------------------------
 #define CHECK(call)                                                   \
@@ -502,6 +542,22 @@ static napi_value js_adam(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// colsum(memory, rows, cols, xOff, outOff): out[j] = sum_i x[i][j].
+static napi_value js_colsum(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  uint8_t *mem;
+  size_t length;
+  int64_t x[4];
+  if (!read_call(env, info, "colsum", 5, argv, &mem, &length, x, 4)) return NULL;
+  const int64_t rows = x[0], cols = x[1];
+  if (cols == 0) return NULL;
+  if (!inside(x[3], (double)(cols - 1), length) || (rows > 0 && !inside(x[2], (double)rows * cols - 1, length)))
+    return outside(env, "colsum: an operand lies outside the memory");
+  const colsum_args job = {.x = (const float *)(mem + x[2]), .out = (float *)(mem + x[3]), .rows = rows, .cols = cols};
+  pool_run(colsum_range, &job, cols, 64, (double)rows * cols >= 262144);
+  return NULL;
+}
+
 // setThreads(t): threads for one product, the caller included (1..64).
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -543,6 +599,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   const napi_property_descriptor props[] = {
       {"sgemm", NULL, js_sgemm, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_default, NULL},
+      {"colsum", NULL, js_colsum, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},
   };
