@@ -5,10 +5,10 @@
       "target_name": "freqlab_kernels",
       "sources": ["kernels.c"],
       "defines": ["NAPI_VERSION=8"],
-      "cflags": ["-O3", "-std=gnu11", "-pthread", "-ffp-contract=off", "-fno-fast-math"],
+      "cflags": ["-O3", "-std=gnu11", "-pthread", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno"],
       "ldflags": ["-pthread"],
       "xcode_settings": {
-        "OTHER_CFLAGS": ["-O3", "-std=gnu11", "-ffp-contract=off"]
+        "OTHER_CFLAGS": ["-O3", "-std=gnu11", "-ffp-contract=off", "-fno-math-errno"]
       }
     }
   ]
