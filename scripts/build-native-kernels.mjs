@@ -56,7 +56,11 @@ function main() {
   }
   const dest = path.join(root, kernelsOutputPath(process.platform, process.arch));
   fs.mkdirSync(path.dirname(dest), { recursive: true });
-  fs.copyFileSync(built, dest);
+  // Copy, then rename over the old file: a process that has the old one loaded keeps its copy
+  // (overwriting a loaded shared library in place crashes that process).
+  const partial = `${dest}.${process.pid}.partial`;
+  fs.copyFileSync(built, partial);
+  fs.renameSync(partial, dest);
   fs.rmSync(path.join(source, 'build'), { recursive: true, force: true });
   // A loading check in a fresh process: a build that does not load is reported now, not at the first run.
   const check = spawnSync(process.execPath, ['-e', `console.log(JSON.stringify(require(${JSON.stringify(dest)}).info()))`], { encoding: 'utf8' });

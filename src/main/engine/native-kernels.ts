@@ -45,9 +45,20 @@ export interface NativeKernels {
   ): void;
   /** out[j] = sum_i x[i][j] of a rows x cols float32 matrix, each column added up in row order. */
   colsum(memory: ArrayBuffer, rows: number, cols: number, xOff: number, outOff: number): void;
+  /**
+   * A convolution as a product whose A is read from the NHWC images at xOff while packing (no patch
+   * matrix): transposed 0: out (M x co) = patches (M x K) . W (at bOff, K x co), the forward pass;
+   * transposed 1: out (K x co) = patches^T . dy (at bOff, M x co), the filter gradient.
+   */
+  conv2d(memory: ArrayBuffer, xOff: number, bOff: number, outOff: number, ...rest: [...ConvGeometry, number, 0 | 1]): void;
+  /** Patch rows (M x K, (kh, kw, ci) order) added back into a zeroed NHWC image gradient. */
+  col2im(memory: ArrayBuffer, patchesOff: number, dxOff: number, ...geometry: ConvGeometry): void;
   setThreads(threads: number): void;
   info(): { isa: string; threads: number; mr: number; nr: number; kc: number };
 }
+
+/** count, inH, inW, inC, outH, outW, filterH, filterW, strideH, strideW, dilationH, dilationW, padTop, padLeft */
+export type ConvGeometry = [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
 
 /** The facts that decide where the addon is looked for. */
 export interface KernelsContext {

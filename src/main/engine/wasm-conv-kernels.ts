@@ -19,6 +19,8 @@ import {
   type KernelConfig,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput, nativeConvApplies, type WasmHeapBackend } from './native-conv';
+import { nativeKernels } from './native-kernels';
 
 /** The few members of the wasm backend used here. */
 interface WasmBackendLike {
@@ -58,6 +60,8 @@ const conv2DBackpropFilter: KernelConfig['kernelFunc'] = (args) => {
     false,
     backend_util.convertConv2DDataFormat(dataFormat),
   );
+  const native = nativeKernels();
+  if (native && nativeConvApplies(info, x, dy)) return nativeConv2DBackpropFilter(native, args.backend as unknown as WasmHeapBackend, x, dy, info);
   if (info.dataFormat !== 'channelsLast') {
     throw new Error('Conv2DBackpropFilter (wasm, Frequency Lab): only the NHWC (channels last) layout is supported');
   }
@@ -189,6 +193,8 @@ function fastConv2DBackpropInput(original: KernelConfig['kernelFunc']): KernelCo
       false,
       backend_util.convertConv2DDataFormat(dataFormat),
     );
+    const native = nativeKernels();
+    if (native && nativeConvApplies(info, dy, filter)) return nativeConv2DBackpropInput(native, args.backend as unknown as WasmHeapBackend, dy, filter, info, patchBudget);
     const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, strideHeight, strideWidth, filterHeight, filterWidth } = info;
     const dh = (outHeight - 1) * strideHeight + 1;
     const dw = (outWidth - 1) * strideWidth + 1;
@@ -239,6 +245,38 @@ function fastConv2DBackpropInput(original: KernelConfig['kernelFunc']): KernelCo
   };
 }
 
+/** Conv2D through the native kernels where they are loaded (a product on every core that reads
+ *  the patches while packing; the backend's XNNPACK convolution runs on one thread); the
+ *  backend's own kernel otherwise. */
+function nativeConv2DForward(original: KernelConfig['kernelFunc']): KernelConfig['kernelFunc'] {
+  return (args) => {
+    const native = nativeKernels();
+    if (!native) return original(args);
+    const x = args.inputs.x as TensorInfo;
+    const filter = args.inputs.filter as TensorInfo;
+    const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as {
+      strides: [number, number] | number;
+      pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+      dataFormat: 'NHWC' | 'NCHW';
+      dilations: [number, number] | number;
+      dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    };
+    const info = backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+      false,
+      backend_util.convertConv2DDataFormat(dataFormat),
+    );
+    if (!nativeConvApplies(info, x, filter)) return original(args);
+    return nativeConv2D(native, args.backend as unknown as WasmHeapBackend, x, filter, info);
+  };
+}
+
+let forwardReplaced = false;
 let inputGradientReplaced = false;
 
 /** Registers the missing wasm kernels (and the faster input gradient); safe to call more than
@@ -252,5 +290,11 @@ export function registerWasmConvKernels(): void {
     unregisterKernel('Conv2DBackpropInput', 'wasm');
     registerKernel({ ...original, kernelFunc: fastConv2DBackpropInput(original.kernelFunc) });
     inputGradientReplaced = true;
+  }
+  const forward = getKernel('Conv2D', 'wasm');
+  if (!forwardReplaced && forward) {
+    unregisterKernel('Conv2D', 'wasm');
+    registerKernel({ ...forward, kernelFunc: nativeConv2DForward(forward.kernelFunc) });
+    forwardReplaced = true;
   }
 }

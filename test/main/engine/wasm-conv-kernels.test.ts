@@ -1,9 +1,12 @@
-// The wasm kernels for convolutional training against the cpu backend's gradients.
-import { beforeAll, describe, expect, it } from 'vitest';
+// The wasm kernels for convolutional training against the cpu backend's outputs and gradients,
+// with the native kernels (native-conv.ts) and without them (wasm-conv-kernels.ts alone).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../src/main/engine/backend';
 import { registerWasmConvKernels, setPatchBudget } from '../../../src/main/engine/wasm-conv-kernels';
 import { createNetwork } from '../../../src/main/engine/models/network';
+import { nativeConvCalls } from '../../../src/main/engine/native-conv';
+import { nativeKernelsEnvVar, nativeKernelsStatus } from '../../../src/main/engine/native-kernels';
 import { batchLoss } from '../../../src/main/engine/loss';
 import { createRng, normal } from '../../../src/main/engine/random';
 import { validateConfig } from '../../../src/shared/config';
@@ -23,7 +26,7 @@ async function convGrads(backend: string, x: Float32Array, w: Float32Array, xSha
     const wt = tf.tensor4d(w, wShape as [number, number, number, number]);
     const f = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.sum(tf.square(tf.conv2d(a, b, stride, pad)));
     const [dx, dw] = tf.grads(f as (...args: tf.Tensor[]) => tf.Tensor)([xt, wt]);
-    return { dx: Array.from(dx.dataSync()), dw: Array.from(dw.dataSync()) };
+    return { y: Array.from(tf.conv2d(xt, wt, stride, pad).dataSync()), dx: Array.from(dx.dataSync()), dw: Array.from(dw.dataSync()) };
   });
 }
 
@@ -42,12 +45,18 @@ const cases: { name: string; x: number[]; w: number[]; stride: number; pad: Pad 
   { name: '3x3 valid stride 2, leftover rows', x: [2, 9, 8, 3], w: [3, 3, 3, 2], stride: 2, pad: 'valid' },
   { name: 'explicit asymmetric padding', x: [2, 6, 6, 2], w: [3, 3, 2, 2], stride: 1, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
   { name: '5x5 kernel wider than the image', x: [2, 3, 3, 1], w: [5, 5, 1, 2], stride: 1, pad: 'same' },
+  { name: 'large enough to be shared among threads (5 M multiply-adds)', x: [4, 24, 24, 16], w: [3, 3, 16, 16], stride: 1, pad: 'same' },
 ];
 
-describe('wasm convolution gradients match the cpu backend', () => {
+describe.each(['native', 'wasm'] as const)('convolutions with the %s kernels match the cpu backend', (kind) => {
   beforeAll(async () => {
     await initBackend('wasm');
     registerWasmConvKernels();
+    if (kind === 'wasm') process.env[nativeKernelsEnvVar] = '0';
+    else expect(nativeKernelsStatus(), 'the native kernels must be built (npm run build:kernels)').toMatchObject({ loaded: true });
+  });
+  afterAll(() => {
+    delete process.env[nativeKernelsEnvVar];
   });
 
   for (const c of cases) {
@@ -55,16 +64,22 @@ describe('wasm convolution gradients match the cpu backend', () => {
       const x = randoms(c.x.reduce((a, b) => a * b), 1);
       const w = randoms(c.w.reduce((a, b) => a * b), 2);
       const cpu = await convGrads('cpu', x, w, c.x, c.w, c.stride, c.pad);
+      const before = { ...nativeConvCalls };
       for (const budget of [Number.MAX_SAFE_INTEGER, 7]) {
         const old = setPatchBudget(budget); // 7 floats: one image per chunk, exercising the sum over chunks
         try {
           const wasm = await convGrads('wasm', x, w, c.x, c.w, c.stride, c.pad);
+          expect(maxRelativeDifference(cpu.y, wasm.y)).toBeLessThan(1e-5);
           expect(maxRelativeDifference(cpu.dw, wasm.dw)).toBeLessThan(1e-5);
           expect(maxRelativeDifference(cpu.dx, wasm.dx)).toBeLessThan(1e-5);
         } finally {
           setPatchBudget(old);
         }
       }
+      // Which kernels ran: the native ones for every pass (twice: two budgets), or none of them.
+      const ran = (['forward', 'filter', 'input'] as const).map((k) => nativeConvCalls[k] - before[k]);
+      if (kind === 'native') ran.forEach((n) => expect(n).toBeGreaterThanOrEqual(2));
+      else expect(ran).toEqual([0, 0, 0]);
     });
   }
 

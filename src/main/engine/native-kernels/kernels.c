@@ -35,6 +35,18 @@
 #define KC 256
 #define MC 96
 
+// A convolution's geometry (NHWC images, HWIO filters); src/dst: the operands of col2im.
+typedef struct {
+  const float *src;
+  float *dst;
+  int64_t in_h, in_w, in_c, out_h, out_w, fh, fw, sh, sw, dh, dw, pt, pl;
+} conv_geom;
+
+// Where A comes from: a matrix with strides, or a convolution's patches read from the images as
+// they are packed (no patch matrix): A(m, k) = patch m's value k (forward), or A(k, m) (the
+// filter gradient, patches transposed). Patch m = (image, r, c); value k = (kh, kw, ci).
+enum a_source { A_STRIDED = 0, A_PATCHES = 1, A_PATCHES_T = 2 };
+
 typedef struct {
   const float *a;
   int64_t ars, acs;
@@ -43,6 +55,8 @@ typedef struct {
   float *c;
   int64_t ldc;
   int m, n, k;
+  enum a_source a_source;
+  const conv_geom *conv;  // for A_PATCHES / A_PATCHES_T: images at conv->src
 } gemm_args;
 
 typedef void (*micro_fn)(int kc, const float *ap, const float *bp, float *c, int64_t ldc, int add, int mr, int nr);
@@ -211,6 +225,72 @@ static void pack_a(const gemm_args *g, int i0, int mc, int pc, int kc, float *ds
   }
 }
 
+// A_PATCHES: rows are patches i0.., columns values pc..pc+kc, copied a run of channels at a time
+// (the channels of one image position are contiguous).
+static void pack_a_patches(const gemm_args *ga, int i0, int mc, int pc, int kc, float *dst) {
+  const conv_geom *g = ga->conv;
+  const int64_t P = g->out_h * g->out_w, row_len = g->fw * g->in_c;
+  const int panels = (mc + MR - 1) / MR;
+  for (int q = 0; q < panels; q++) {
+    float *d = dst + (size_t)q * kc * MR;
+    for (int i = 0; i < MR; i++) {
+      if (q * MR + i >= mc) {
+        for (int p = 0; p < kc; p++) d[p * MR + i] = 0;
+        continue;
+      }
+      const int64_t m = (int64_t)i0 + q * MR + i;
+      const int64_t n = m / P, rc = m % P, r = rc / g->out_w, c = rc % g->out_w;
+      for (int p = 0; p < kc;) {
+        const int64_t k = pc + p, kh = k / row_len, kw = (k % row_len) / g->in_c, ci = k % g->in_c;
+        const int run = (int)(g->in_c - ci < kc - p ? g->in_c - ci : kc - p);
+        const int64_t ih = r * g->sh - g->pt + kh * g->dh, iw = c * g->sw - g->pl + kw * g->dw;
+        float *out = d + (size_t)p * MR + i;
+        if (ih < 0 || ih >= g->in_h || iw < 0 || iw >= g->in_w) {
+          for (int t = 0; t < run; t++) out[t * MR] = 0;
+        } else {
+          const float *src = g->src + ((n * g->in_h + ih) * g->in_w + iw) * g->in_c + ci;
+          for (int t = 0; t < run; t++) out[t * MR] = src[t];
+        }
+        p += run;
+      }
+    }
+  }
+}
+
+// A_PATCHES_T: rows are values i0.., columns patches pc..pc+kc, a run of one output row at a time.
+static void pack_a_patches_t(const gemm_args *ga, int i0, int mc, int pc, int kc, float *dst) {
+  const conv_geom *g = ga->conv;
+  const int64_t P = g->out_h * g->out_w, row_len = g->fw * g->in_c;
+  const int panels = (mc + MR - 1) / MR;
+  for (int q = 0; q < panels; q++) {
+    float *d = dst + (size_t)q * kc * MR;
+    for (int i = 0; i < MR; i++) {
+      if (q * MR + i >= mc) {
+        for (int p = 0; p < kc; p++) d[p * MR + i] = 0;
+        continue;
+      }
+      const int64_t k = (int64_t)i0 + q * MR + i;
+      const int64_t kh = k / row_len, kw = (k % row_len) / g->in_c, ci = k % g->in_c;
+      for (int p = 0; p < kc;) {
+        const int64_t m = pc + p, n = m / P, rc = m % P, r = rc / g->out_w, c = rc % g->out_w;
+        const int run = (int)(g->out_w - c < kc - p ? g->out_w - c : kc - p);
+        const int64_t ih = r * g->sh - g->pt + kh * g->dh;
+        float *out = d + (size_t)p * MR + i;
+        if (ih < 0 || ih >= g->in_h) {
+          for (int t = 0; t < run; t++) out[t * MR] = 0;
+        } else {
+          const float *base = g->src + (n * g->in_h + ih) * g->in_w * g->in_c + ci;
+          for (int t = 0; t < run; t++) {
+            const int64_t iw = (c + t) * g->sw - g->pl + kw * g->dw;
+            out[t * MR] = iw >= 0 && iw < g->in_w ? base[iw * g->in_c] : 0;
+          }
+        }
+        p += run;
+      }
+    }
+  }
+}
+
 // Rows [r0, r1) of C.
 static int gemm_rows(const gemm_args *g, int r0, int r1, scratch *s) {
   if (r1 <= r0) return 1;
@@ -225,7 +305,12 @@ static int gemm_rows(const gemm_args *g, int r0, int r1, scratch *s) {
     pack_b(g, pc, kc, s->bp);
     for (int ic = r0; ic < r1; ic += MC) {
       const int mc = r1 - ic < MC ? r1 - ic : MC;
-      pack_a(g, ic, mc, pc, kc, s->ap);
+      if (g->a_source == A_PATCHES)
+        pack_a_patches(g, ic, mc, pc, kc, s->ap);
+      else if (g->a_source == A_PATCHES_T)
+        pack_a_patches_t(g, ic, mc, pc, kc, s->ap);
+      else
+        pack_a(g, ic, mc, pc, kc, s->ap);
       for (int q = 0; q < panels_n; q++) {
         const int j0 = q * NR, nr = g->n - j0 < NR ? g->n - j0 : NR;
         const float *bp = s->bp + (size_t)q * kc * NR;
@@ -423,6 +508,37 @@ __attribute__((target("avx2"))) static int colsum_range_avx2(const void *arg, in
 #endif
 
 // ---------------------------------------------------------------------------------------------
+// The input gradient of a convolution: col2im adds patch rows (patch m = (image, r, c) holding
+// the values for x[image, r*sh - pt + kh*dh, c*sw - pl + kw*dw, ci] in (kh, kw, ci) order) back
+// into an image gradient; positions outside the image are dropped.
+// ---------------------------------------------------------------------------------------------
+// Images [begin, end) of the gradient: zeroed, then every patch row of the image added back in
+// patch order (a fixed order: the same sums whatever the thread count).
+static int col2im_range(const void *arg, int64_t begin, int64_t end, scratch *s) {
+  (void)s;
+  const conv_geom *g = arg;
+  const int64_t K = g->fh * g->fw * g->in_c, P = g->out_h * g->out_w, image = g->in_h * g->in_w * g->in_c;
+  memset(g->dst + begin * image, 0, (size_t)((end - begin) * image) * sizeof(float));
+  for (int64_t n = begin; n < end; n++)
+    for (int64_t p = 0; p < P; p++) {
+      const int64_t r = p / g->out_w, c = p % g->out_w;
+      const float *row = g->src + (n * P + p) * K;
+      for (int64_t kh = 0; kh < g->fh; kh++) {
+        const int64_t ih = r * g->sh - g->pt + kh * g->dh;
+        if (ih < 0 || ih >= g->in_h) continue;
+        for (int64_t kw = 0; kw < g->fw; kw++) {
+          const int64_t iw = c * g->sw - g->pl + kw * g->dw;
+          if (iw < 0 || iw >= g->in_w) continue;
+          float *restrict d = g->dst + ((n * g->in_h + ih) * g->in_w + iw) * g->in_c;
+          const float *restrict v = row + (kh * g->fw + kw) * g->in_c;
+          for (int64_t ci = 0; ci < g->in_c; ci++) d[ci] += v[ci];
+        }
+      }
+    }
+  return 1;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Node-API bindings
 // ---------------------------------------------------------------------------------------------
 #define CHECK(call)                                                   \
@@ -568,6 +684,80 @@ static napi_value js_colsum(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// Reads the geometry (count, inH, inW, inC, outH, outW, fh, fw, sh, sw, dh, dw, pt, pl) from
+// x[2..15] and checks the two operands: the patch rows at x[0], the images at x[1].
+static int conv_call(napi_env env, napi_callback_info info, const char *name, conv_geom *g, int64_t *count) {
+  napi_value argv[17];
+  uint8_t *mem;
+  size_t length;
+  int64_t x[16];
+  if (!read_call(env, info, name, 17, argv, &mem, &length, x, 16)) return 0;
+  *count = x[2];
+  *g = (conv_geom){.in_h = x[3], .in_w = x[4], .in_c = x[5], .out_h = x[6], .out_w = x[7], .fh = x[8], .fw = x[9],
+                   .sh = x[10], .sw = x[11], .dh = x[12], .dw = x[13], .pt = x[14], .pl = x[15]};
+  if (g->sh < 1 || g->sw < 1 || g->dh < 1 || g->dw < 1) {
+    napi_throw_range_error(env, NULL, "strides and dilations must be >= 1");
+    return 0;
+  }
+  const double images = (double)*count * g->in_h * g->in_w * g->in_c;
+  const double patches = (double)*count * g->out_h * g->out_w * g->fh * g->fw * g->in_c;
+  const int64_t image_off = x[1], patch_off = x[0];
+  if ((images > 0 && !inside(image_off, images - 1, length)) || (patches > 0 && !inside(patch_off, patches - 1, length))) {
+    char message[96];
+    snprintf(message, sizeof message, "%s: an operand lies outside the memory", name);
+    napi_throw_range_error(env, NULL, message);
+    return 0;
+  }
+  g->src = (const float *)(mem + x[0]);
+  g->dst = (float *)(mem + x[1]);
+  return 1;
+}
+
+// col2im(memory, patchesOff, dxOff, count, ...the same geometry): dx = the patches added back
+static napi_value js_col2im(napi_env env, napi_callback_info info) {
+  conv_geom g;
+  int64_t count;
+  if (!conv_call(env, info, "col2im", &g, &count)) return NULL;
+  pool_run(col2im_range, &g, count, 1, count * g.out_h * g.out_w * g.fh * g.fw * g.in_c >= 262144);
+  return NULL;
+}
+
+// conv2d(memory, xOff, bOff, outOff, count, inH, inW, inC, outH, outW, fh, fw, sh, sw, dh, dw, padTop, padLeft, co, transposed):
+// transposed = 0: the forward convolution out (M x co) = patches . W (W at bOff, K x co);
+// transposed = 1: the filter gradient out (K x co) = patches^T . dy (dy at bOff, M x co).
+// The patches are read from the images while packing: no patch matrix is made.
+static napi_value js_conv2d(napi_env env, napi_callback_info info) {
+  napi_value argv[20];
+  uint8_t *mem;
+  size_t length;
+  int64_t x[19];
+  if (!read_call(env, info, "conv2d", 20, argv, &mem, &length, x, 19)) return NULL;
+  const int64_t count = x[3], co = x[17], transposed = x[18];
+  conv_geom g = {.in_h = x[4], .in_w = x[5], .in_c = x[6], .out_h = x[7], .out_w = x[8], .fh = x[9], .fw = x[10],
+                 .sh = x[11], .sw = x[12], .dh = x[13], .dw = x[14], .pt = x[15], .pl = x[16]};
+  if (g.sh < 1 || g.sw < 1 || g.dh < 1 || g.dw < 1 || transposed > 1) return outside(env, "conv2d: strides and dilations must be >= 1, transposed 0 or 1");
+  const int64_t M = count * g.out_h * g.out_w, K = g.fh * g.fw * g.in_c;
+  if (M > INT32_MAX || K > INT32_MAX || co > INT32_MAX) return outside(env, "conv2d: a dimension is too large");
+  const double images = (double)count * g.in_h * g.in_w * g.in_c;
+  const double b_size = transposed ? (double)M * co : (double)K * co, out_size = transposed ? (double)K * co : (double)M * co;
+  if ((images > 0 && !inside(x[0], images - 1, length)) || (b_size > 0 && !inside(x[1], b_size - 1, length)) ||
+      (out_size > 0 && !inside(x[2], out_size - 1, length)))
+    return outside(env, "conv2d: an operand lies outside the memory");
+  if (out_size == 0) return NULL;
+  g.src = (const float *)(mem + x[0]);
+  gemm_args ga = {.b = (const float *)(mem + x[1]), .brs = co, .bcs = 1, .c = (float *)(mem + x[2]), .ldc = co, .n = (int)co, .conv = &g};
+  if (transposed) {
+    ga.m = (int)K, ga.k = (int)M, ga.a_source = A_PATCHES_T;
+  } else {
+    ga.m = (int)M, ga.k = (int)K, ga.a_source = A_PATCHES;
+  }
+  if (!gemm_run(&ga)) {
+    napi_throw_error(env, NULL, "conv2d: out of memory for the packed panels");
+    return NULL;
+  }
+  return NULL;
+}
+
 // setThreads(t): threads for one product, the caller included (1..64).
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -610,6 +800,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"sgemm", NULL, js_sgemm, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_default, NULL},
       {"colsum", NULL, js_colsum, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2d", NULL, js_conv2d, NULL, NULL, NULL, napi_default, NULL},
+      {"col2im", NULL, js_col2im, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},
   };

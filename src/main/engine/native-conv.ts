@@ -1,0 +1,92 @@
+// Convolutions of the wasm backend through the native kernels (native-kernels.ts): matrix products
+// on every core, in the backend's memory. For NHWC tensors and HWIO filters (what tfjs's conv2d
+// uses), K = filterH * filterW * inChannels and M = images * outH * outW patches:
+//   forward          y (M x co)   = patches (M x K) . W (K x co)
+//   filter gradient  dW (K x co)  = patches^T . dy (M x co)
+//   input gradient   dx           = col2im(dy (M x co) . W^T (co x K))   (in chunks of images)
+// The first two read the patches from the images while packing the product's panels (no patch
+// matrix); the third makes the patch gradients chunk by chunk and adds them back (col2im).
+// wasm-conv-kernels.ts uses these when the addon is loaded; its own kernels otherwise.
+import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { ConvGeometry, NativeKernels } from './native-kernels';
+
+/** The members of the wasm backend used here. */
+export interface WasmHeapBackend {
+  wasm: { asm?: { memory?: unknown } };
+  dataIdMap: { get(dataId: unknown): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+  disposeData(dataId: object): boolean;
+}
+
+/** How often each kernel ran in this thread (tests check that the native path was taken). */
+export const nativeConvCalls = { forward: 0, filter: 0, input: 0 };
+
+/** Largest patch matrix built at once, in floats (16 Mi floats = 64 MiB). */
+export const nativePatchBudget = 16 * 1024 * 1024;
+
+function heap(backend: WasmHeapBackend): ArrayBuffer {
+  return (backend.wasm.asm!.memory as WebAssembly.Memory).buffer as ArrayBuffer;
+}
+
+function offset(backend: WasmHeapBackend, t: TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId)!.memoryOffset;
+}
+
+function geometry(info: backend_util.Conv2DInfo, count: number): ConvGeometry {
+  return [
+    count, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.filterHeight, info.filterWidth,
+    info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left,
+  ];
+}
+
+/** Images per chunk so that a chunk's patch matrix stays within the budget (at least one). */
+function imagesPerChunk(info: backend_util.Conv2DInfo, budget: number): number {
+  const perImage = info.outHeight * info.outWidth * info.filterHeight * info.filterWidth * info.inChannels;
+  return Math.max(1, Math.min(info.batchSize, Math.floor(budget / Math.max(1, perImage))));
+}
+
+/** Whether these kernels apply: channels last, float32, padding that is not negative. */
+export function nativeConvApplies(info: backend_util.Conv2DInfo, ...tensors: TensorInfo[]): boolean {
+  return info.dataFormat === 'channelsLast' && tensors.every((t) => t.dtype === 'float32') && info.padInfo.top >= 0 && info.padInfo.left >= 0;
+}
+
+/** y = conv2d(x, W): [batch, outH, outW, co]. */
+export function nativeConv2D(native: NativeKernels, backend: WasmHeapBackend, x: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  nativeConvCalls.forward++;
+  const out = backend.makeOutput([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 'float32');
+  native.conv2d(heap(backend), offset(backend, x), offset(backend, filter), offset(backend, out), ...geometry(info, info.batchSize), info.outChannels, 0);
+  return out;
+}
+
+/** dW = the filter gradient: [filterH, filterW, ci, co]. */
+export function nativeConv2DBackpropFilter(native: NativeKernels, backend: WasmHeapBackend, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  nativeConvCalls.filter++;
+  const out = backend.makeOutput([info.filterHeight, info.filterWidth, info.inChannels, info.outChannels], 'float32');
+  native.conv2d(heap(backend), offset(backend, x), offset(backend, dy), offset(backend, out), ...geometry(info, info.batchSize), info.outChannels, 1);
+  return out;
+}
+
+/** dx = the input gradient: [batch, inH, inW, ci]. */
+export function nativeConv2DBackpropInput(native: NativeKernels, backend: WasmHeapBackend, dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo, budget = nativePatchBudget): TensorInfo {
+  const K = info.filterHeight * info.filterWidth * info.inChannels;
+  const P = info.outHeight * info.outWidth;
+  const co = info.outChannels;
+  nativeConvCalls.input++;
+  const out = backend.makeOutput([info.batchSize, info.inHeight, info.inWidth, info.inChannels], 'float32');
+  const chunk = imagesPerChunk(info, budget);
+  const patches = backend.makeOutput([chunk * P, K], 'float32');
+  try {
+    for (let n0 = 0; n0 < info.batchSize; n0 += chunk) {
+      const count = Math.min(chunk, info.batchSize - n0);
+      const M = count * P;
+      const memory = heap(backend);
+      // dpatches (M x K) = dy (M x co) . W^T: B(t, j) = W[j * co + t]
+      native.sgemm(memory, M, K, co, 1, offset(backend, dy) + n0 * P * co * 4, 0, co, 1, offset(backend, filter), 0, 1, co, offset(backend, patches), 0);
+      native.col2im(memory, offset(backend, patches), offset(backend, out) + n0 * info.inHeight * info.inWidth * info.inChannels * 4, ...geometry(info, count));
+    }
+  } finally {
+    backend.disposeData(patches.dataId);
+  }
+  return out;
+}
