@@ -53,6 +53,8 @@ export interface NativeKernels {
   conv2d(memory: ArrayBuffer, xOff: number, bOff: number, outOff: number, ...rest: [...ConvGeometry, number, 0 | 1]): void;
   /** Patch rows (M x K, (kh, kw, ci) order) added back into a zeroed NHWC image gradient. */
   col2im(memory: ArrayBuffer, patchesOff: number, dxOff: number, ...geometry: ConvGeometry): void;
+  /** out[i] = a[i % aLen] op b[i % bLen], i < n; aLen, bLen: n or one row length dividing n (op 0 add, 1 sub, 2 mul, 3 div). */
+  binary(memory: ArrayBuffer, op: 0 | 1 | 2 | 3, aOff: number, aLen: number, bOff: number, bLen: number, outOff: number, n: number): void;
   setThreads(threads: number): void;
   info(): { isa: string; threads: number; mr: number; nr: number; kc: number };
 }

@@ -10,7 +10,7 @@
 // Large products are shared with worker threads (parallel-gemm.ts; FREQLAB_MATMUL_THREADS).
 // The same module gathers rows (the trainer's batches) with one copy per row and computes tanh
 // with a SIMD polynomial. FREQLAB_WASM_GEMM=0 turns all of this off (for comparisons).
-import { getKernel, registerKernel, unregisterKernel, type KernelBackend, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, getKernel, registerKernel, unregisterKernel, type KernelBackend, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
 import { gemmWasmBase64 } from './gemm-kernel/gemm-wasm';
 import { nativeKernels } from './native-kernels';
 import { parallelGemm } from './parallel-gemm';
@@ -222,16 +222,17 @@ function patchIdentity(): void {
 }
 
 /**
- * Sum over leading axes of a float32 tensor (the bias gradients: a [batch, units] gradient summed
- * over the batch) as column sums in the native kernels, without the backend's transpose. Each
- * column is added up in row order in float32, like the backend's Sum, so the values are the same.
- * Other reductions go to the original kernel.
+ * Sum and Mean over leading axes of a float32 tensor (bias gradients: a [batch, units] gradient
+ * summed over the batch; batch-norm statistics: a mean over [batch, height, width]) as column sums
+ * in the native kernels, without the backend's transpose. Each column is added up in row order in
+ * float32 and a mean divides the sum by the count in float32, as the backend's kernels do, so the
+ * values are the same bits. Other reductions go to the original kernel.
  */
-function patchSum(): void {
-  const key = 'Sum/wasm';
+function patchLeadingReduction(kernelName: 'Sum' | 'Mean'): void {
+  const key = `${kernelName}/wasm`;
   if (patched.has(key)) return;
-  const original = getKernel('Sum', 'wasm');
-  if (!original) throw new Error('wasm backend has no Sum kernel to patch');
+  const original = getKernel(kernelName, 'wasm');
+  if (!original) throw new Error(`wasm backend has no ${kernelName} kernel to patch`);
   const kernelFunc: KernelConfig['kernelFunc'] = (args) => {
     const x = args.inputs.x as TensorInfo;
     const native = process.env.FREQLAB_WASM_GEMM === '0' ? null : nativeKernels();
@@ -248,10 +249,62 @@ function patchSum(): void {
     const out = internals.makeOutput(outShape, 'float32');
     if (cols === 0) return out;
     const memory = (internals.wasm.asm!.memory as WebAssembly.Memory).buffer as ArrayBuffer;
-    native.colsum(memory, rows, cols, internals.dataIdMap.get(x.dataId)!.memoryOffset, internals.dataIdMap.get(out.dataId)!.memoryOffset);
+    const outOffset = internals.dataIdMap.get(out.dataId)!.memoryOffset;
+    native.colsum(memory, rows, cols, internals.dataIdMap.get(x.dataId)!.memoryOffset, outOffset);
+    if (kernelName === 'Mean') {
+      // float32 sum / float32 count: a double division rounded once to float32 is the same value.
+      const values = new Float32Array(memory, outOffset, cols);
+      const count = Math.fround(rows);
+      for (let j = 0; j < cols; j++) values[j] = values[j] / count;
+    }
     return out;
   };
-  unregisterKernel('Sum', 'wasm');
+  unregisterKernel(kernelName, 'wasm');
+  registerKernel({ ...original, kernelFunc });
+  patched.add(key);
+}
+
+/** The shape without its leading 1s. */
+function withoutLeadingOnes(shape: readonly number[]): number[] {
+  let i = 0;
+  while (i < shape.length && shape[i] === 1) i++;
+  return shape.slice(i);
+}
+
+/**
+ * Add, Sub, Multiply and RealDiv of float32 tensors in the native kernels (vectorised, on every
+ * core for large tensors) when both have the output's shape or one repeats along the leading axes
+ * (a bias, a batch-norm scale: [channels] against [batch, h, w, channels]) with rows of at least
+ * 8 values. One IEEE operation per value, as the backend does: the same bits. Other cases
+ * (scalars, other broadcasts, other dtypes) go to the original kernel.
+ */
+function patchBinary(kernelName: 'Add' | 'Sub' | 'Multiply' | 'RealDiv', op: 0 | 1 | 2 | 3): void {
+  const key = `${kernelName}/wasm`;
+  if (patched.has(key)) return;
+  const original = getKernel(kernelName, 'wasm');
+  if (!original) throw new Error(`wasm backend has no ${kernelName} kernel to patch`);
+  const kernelFunc: KernelConfig['kernelFunc'] = (args) => {
+    const a = args.inputs.a as TensorInfo;
+    const b = args.inputs.b as TensorInfo;
+    const native = process.env.FREQLAB_WASM_GEMM === '0' ? null : nativeKernels();
+    if (!native || a.dtype !== 'float32' || b.dtype !== 'float32') return original.kernelFunc(args);
+    const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    const n = product(outShape, 0, outShape.length);
+    const aLen = product(a.shape, 0, a.shape.length);
+    const bLen = product(b.shape, 0, b.shape.length);
+    const fits = (shape: readonly number[], len: number) => {
+      if (len === n) return true;
+      const core = withoutLeadingOnes(shape);
+      return len >= 8 && core.every((d, i) => d === outShape[outShape.length - core.length + i]);
+    };
+    if (n === 0 || !fits(a.shape, aLen) || !fits(b.shape, bLen)) return original.kernelFunc(args);
+    const internals = args.backend as unknown as WasmBackendInternals;
+    const out = internals.makeOutput(outShape, 'float32');
+    const at = (t: TensorInfo) => internals.dataIdMap.get(t.dataId)!.memoryOffset;
+    native.binary((internals.wasm.asm!.memory as WebAssembly.Memory).buffer as ArrayBuffer, op, at(a), aLen, at(b), bLen, at(out), n);
+    return out;
+  };
+  unregisterKernel(kernelName, 'wasm');
   registerKernel({ ...original, kernelFunc });
   patched.add(key);
 }
@@ -358,6 +411,11 @@ export function applyWasmKernelFixes(): void {
   patchGather();
   patchTanh();
   patchIdentity();
-  patchSum();
+  patchLeadingReduction('Sum');
+  patchLeadingReduction('Mean');
+  patchBinary('Add', 0);
+  patchBinary('Sub', 1);
+  patchBinary('Multiply', 2);
+  patchBinary('RealDiv', 3);
   if (nativeKernels() && process.env.FREQLAB_WASM_GEMM !== '0') registerFusedAdam();
 }

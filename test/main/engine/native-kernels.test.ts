@@ -208,15 +208,15 @@ describe('fused Adam step', () => {
   });
 });
 
-describe('sum over leading axes (column sums)', () => {
+describe('sum and mean over leading axes (column sums)', () => {
   afterAll(() => {
     delete process.env[nativeKernelsEnvVar];
   });
 
-  it('gives the same bits as the backend\'s own Sum, for every leading-axes reduction, keepDims and not', () => {
+  it.each(['sum', 'mean'] as const)('%s: the same bits as the backend\'s own kernel, for every leading-axes reduction, keepDims and not', (op) => {
     const x = tf.tensor3d(randn(21, 300 * 7 * 33), [300, 7, 33]);
     const cases: Array<[number | number[], boolean]> = [[0, false], [0, true], [[0, 1], false], [[1, 0], true], [-3, false], [1, false], [[0, 1, 2], false], [2, true]];
-    const run = () => cases.map(([axis, keepDims]) => tf.tidy(() => { const t = tf.sum(x, axis, keepDims); return { shape: t.shape, values: t.dataSync().slice() as Float32Array }; }));
+    const run = () => cases.map(([axis, keepDims]) => tf.tidy(() => { const t = tf[op](x, axis, keepDims); return { shape: t.shape, values: t.dataSync().slice() as Float32Array }; }));
     const ours = run();
     process.env[nativeKernelsEnvVar] = '0';
     const stock = run();
@@ -228,11 +228,51 @@ describe('sum over leading axes (column sums)', () => {
     // and against the definition, in float64, for the batch sum
     const values = x.dataSync();
     const col0 = Array.from({ length: 300 }, (_, i) => values[i * 231]).reduce((a, b) => a + b, 0);
-    expect(ours[0].values[0]).toBeCloseTo(col0, 3);
+    expect(ours[0].values[0]).toBeCloseTo(op === 'sum' ? col0 : col0 / 300, op === 'sum' ? 3 : 5);
     x.dispose();
   });
 
   it('refuses operands outside the memory', () => {
     expect(() => k.colsum(new ArrayBuffer(40), 3, 4, 0, 0)).toThrow(/outside the memory/);
+  });
+});
+
+describe('elementwise add, sub, mul, div with a repeated row', () => {
+  afterAll(() => {
+    delete process.env[nativeKernelsEnvVar];
+  });
+
+  it('the same bits as the backend\'s own kernels, for equal shapes, repeated rows on either side, and the cases it leaves to them', () => {
+    const big = tf.tensor4d(randn(31, 8 * 6 * 5 * 16), [8, 6, 5, 16]);
+    const big2 = tf.tensor4d(randn(32, 8 * 6 * 5 * 16).map((v) => v + 3), [8, 6, 5, 16]);
+    const channels = tf.tensor1d(randn(33, 16).map((v) => v + 2));
+    const channels4 = tf.reshape(channels, [1, 1, 1, 16]);
+    const rowsOf80 = tf.tensor2d(randn(34, 5 * 16), [5, 16]);
+    const scalar = tf.scalar(1.7);
+    const column = tf.tensor4d(randn(35, 8), [8, 1, 1, 1]);
+    const ops = [tf.add, tf.sub, tf.mul, tf.div] as const;
+    const pairs: Array<[tf.Tensor, tf.Tensor]> = [[big, big2], [big, channels], [channels, big], [big, channels4], [big2, rowsOf80], [big, scalar], [column, big], [channels, channels]];
+    const run = () => ops.flatMap((op) => pairs.map(([a, b]) => tf.tidy(() => { const t = op(a, b); return { shape: t.shape, values: t.dataSync().slice() as Float32Array }; })));
+    const ours = run();
+    process.env[nativeKernelsEnvVar] = '0';
+    const stock = run();
+    delete process.env[nativeKernelsEnvVar];
+    ours.forEach((o, i) => {
+      expect(o.shape, `case ${i}`).toEqual(stock[i].shape);
+      expect(Buffer.from(o.values.buffer).equals(Buffer.from(stock[i].values.buffer)), `case ${i}`).toBe(true);
+    });
+    // and by definition: big - channels at one position
+    const b = big.dataSync();
+    const c = channels.dataSync();
+    expect(ours[pairs.length + 1].values[17]).toBe(Math.fround(b[17] - c[1]));
+    tf.dispose([big, big2, channels, channels4, rowsOf80, scalar, column]);
+  });
+
+  it('refuses operands that do not repeat by whole rows', () => {
+    const memory = new ArrayBuffer(400);
+    expect(() => k.binary(memory, 0, 0, 10, 40, 3, 80, 10)).toThrow(/one row that divides n/);
+    expect(() => k.binary(memory, 7 as 0, 0, 10, 40, 10, 80, 10)).toThrow(/op must be/);
+    expect(() => k.binary(memory, 0, 0, 100, 0, 100, 0, 100)).not.toThrow(); // 100 floats each, in place: fits
+    expect(() => k.binary(memory, 0, 0, 100, 0, 100, 4, 100)).toThrow(/outside the memory/);
   });
 });

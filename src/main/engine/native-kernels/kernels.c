@@ -146,6 +146,11 @@ static int colsum_range_generic(const void *arg, int64_t begin, int64_t end, scr
 static int colsum_range_avx2(const void *arg, int64_t begin, int64_t end, scratch *s);
 #endif
 static range_fn colsum_range = colsum_range_generic;
+static int binary_range_generic(const void *arg, int64_t begin, int64_t end, scratch *s);
+#ifdef FREQLAB_X86
+static int binary_range_avx2(const void *arg, int64_t begin, int64_t end, scratch *s);
+#endif
+static range_fn binary_range = binary_range_generic;
 static const char *isa = "portable C";
 
 static void choose_isa(void) {
@@ -155,6 +160,7 @@ static void choose_isa(void) {
     micro = micro_avx2;
     adam_range = adam_range_avx2;
     colsum_range = colsum_range_avx2;
+    binary_range = binary_range_avx2;
     isa = "AVX2+FMA";
   }
 #endif
@@ -508,6 +514,46 @@ __attribute__((target("avx2"))) static int colsum_range_avx2(const void *arg, in
 #endif
 
 // ---------------------------------------------------------------------------------------------
+// Elementwise a op b (add, sub, mul, div) of float32 values, with b (or a) repeated along the
+// leading axes: the bias and batch-norm broadcasts. One IEEE operation per value, as the backend
+// does, so the same bits.
+// ---------------------------------------------------------------------------------------------
+enum binary_op { OP_ADD = 0, OP_SUB = 1, OP_MUL = 2, OP_DIV = 3 };
+
+typedef struct {
+  const float *a, *b;
+  float *out;
+  int64_t a_len, b_len, row;  // a_len, b_len: n or `row` (repeated) ; row divides n
+  int op;
+} binary_args;
+
+#define BINARY_LOOP(EXPR)                                                                  \
+  for (int64_t r = begin; r < end; r++) {                                                  \
+    const float *restrict ar = a->a + (a->a_len == a->row ? 0 : r * a->row);               \
+    const float *restrict br = a->b + (a->b_len == a->row ? 0 : r * a->row);               \
+    float *restrict o = a->out + r * a->row;                                               \
+    for (int64_t j = 0; j < a->row; j++) o[j] = EXPR;                                      \
+  }
+
+#define BINARY_RANGE(NAME, TARGET)                                                         \
+  TARGET static int NAME(const void *arg, int64_t begin, int64_t end, scratch *s) {        \
+    (void)s;                                                                               \
+    const binary_args *a = arg;                                                            \
+    switch (a->op) {                                                                       \
+      case OP_ADD: BINARY_LOOP(ar[j] + br[j]) break;                                       \
+      case OP_SUB: BINARY_LOOP(ar[j] - br[j]) break;                                       \
+      case OP_MUL: BINARY_LOOP(ar[j] * br[j]) break;                                       \
+      default: BINARY_LOOP(ar[j] / br[j]) break;                                           \
+    }                                                                                      \
+    return 1;                                                                              \
+  }
+
+BINARY_RANGE(binary_range_generic, )
+#ifdef FREQLAB_X86
+BINARY_RANGE(binary_range_avx2, __attribute__((target("avx2"))))
+#endif
+
+// ---------------------------------------------------------------------------------------------
 // The input gradient of a convolution: col2im adds patch rows (patch m = (image, r, c) holding
 // the values for x[image, r*sh - pt + kh*dh, c*sw - pl + kw*dw, ci] in (kh, kw, ci) order) back
 // into an image gradient; positions outside the image are dropped.
@@ -758,6 +804,30 @@ static napi_value js_conv2d(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// binary(memory, op, aOff, aLen, bOff, bLen, outOff, n): out[i] = a[i % aLen] op b[i % bLen] for
+// i < n, where aLen and bLen are n or a common row length that divides n (op: 0 add, 1 sub,
+// 2 mul, 3 div).
+static napi_value js_binary(napi_env env, napi_callback_info info) {
+  napi_value argv[8];
+  uint8_t *mem;
+  size_t length;
+  int64_t x[7];
+  if (!read_call(env, info, "binary", 8, argv, &mem, &length, x, 7)) return NULL;
+  const int64_t op = x[0], a_len = x[2], b_len = x[4], n = x[6];
+  if (op > OP_DIV) return outside(env, "binary: op must be 0 (add), 1 (sub), 2 (mul) or 3 (div)");
+  if (n == 0) return NULL;
+  const int64_t row = a_len < b_len ? a_len : b_len;
+  if (row == 0 || n % row != 0 || (a_len != n && a_len != row) || (b_len != n && b_len != row))
+    return outside(env, "binary: each operand must have n values or one row that divides n");
+  if (!inside(x[1], (double)a_len - 1, length) || !inside(x[3], (double)b_len - 1, length) || !inside(x[5], (double)n - 1, length))
+    return outside(env, "binary: an operand lies outside the memory");
+  // Threads split whole rows, at least 4096 values per share.
+  const binary_args job = {.a = (const float *)(mem + x[1]), .b = (const float *)(mem + x[3]), .out = (float *)(mem + x[5]),
+                           .a_len = a_len, .b_len = b_len, .row = row, .op = (int)op};
+  pool_run(binary_range, &job, n / row, (row >= 4096 ? 1 : 4096 / row), n >= 262144);
+  return NULL;
+}
+
 // setThreads(t): threads for one product, the caller included (1..64).
 static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -800,6 +870,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       {"sgemm", NULL, js_sgemm, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_default, NULL},
       {"colsum", NULL, js_colsum, NULL, NULL, NULL, napi_default, NULL},
+      {"binary", NULL, js_binary, NULL, NULL, NULL, napi_default, NULL},
       {"conv2d", NULL, js_conv2d, NULL, NULL, NULL, napi_default, NULL},
       {"col2im", NULL, js_col2im, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
