@@ -67,13 +67,45 @@ export function nativeConv2DBackpropFilter(native: NativeKernels, backend: WasmH
   return out;
 }
 
-/** dx = the input gradient: [batch, inH, inW, ci]. */
+/** W rotated by 180 degrees with its channels swapped: [fh, fw, co, ci] from [fh, fw, ci, co]. */
+export function flippedFilter(backend: Pick<WasmHeapBackend, 'makeOutput' | 'typedArrayFromHeap'>, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const { filterHeight: fh, filterWidth: fw, inChannels: ci, outChannels: co } = info;
+  const out = backend.makeOutput([fh, fw, co, ci], 'float32');
+  const src = backend.typedArrayFromHeap(filter);
+  const dst = backend.typedArrayFromHeap(out);
+  for (let kh = 0; kh < fh; kh++)
+    for (let kw = 0; kw < fw; kw++) {
+      const from = ((fh - 1 - kh) * fw + (fw - 1 - kw)) * ci * co;
+      const to = (kh * fw + kw) * co * ci;
+      for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) dst[to + o * ci + i] = src[from + i * co + o];
+    }
+  return out;
+}
+
+/**
+ * dx = the input gradient: [batch, inH, inW, ci]. With stride 1 and no dilation it is itself a
+ * convolution, of dy with the flipped filter (pad fh - 1 - padTop): the forward product, no
+ * patch matrix. Otherwise the patch gradients dy . W^T are made chunk by chunk and added back.
+ */
 export function nativeConv2DBackpropInput(native: NativeKernels, backend: WasmHeapBackend, dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo, budget = nativePatchBudget): TensorInfo {
+  nativeConvCalls.input++;
   const K = info.filterHeight * info.filterWidth * info.inChannels;
   const P = info.outHeight * info.outWidth;
   const co = info.outChannels;
-  nativeConvCalls.input++;
   const out = backend.makeOutput([info.batchSize, info.inHeight, info.inWidth, info.inChannels], 'float32');
+  const top = info.filterHeight - 1 - info.padInfo.top;
+  const left = info.filterWidth - 1 - info.padInfo.left;
+  const unitSteps = info.strideHeight === 1 && info.strideWidth === 1 && info.dilationHeight === 1 && info.dilationWidth === 1;
+  if (unitSteps && top >= 0 && left >= 0) {
+    const flipped = flippedFilter(backend, filter, info);
+    try {
+      const onDy: ConvGeometry = [info.batchSize, info.outHeight, info.outWidth, co, info.inHeight, info.inWidth, info.filterHeight, info.filterWidth, 1, 1, 1, 1, top, left];
+      native.conv2d(heap(backend), offset(backend, dy), offset(backend, flipped), offset(backend, out), ...onDy, info.inChannels, 0);
+    } finally {
+      backend.disposeData(flipped.dataId);
+    }
+    return out;
+  }
   const chunk = imagesPerChunk(info, budget);
   const patches = backend.makeOutput([chunk * P, K], 'float32');
   try {

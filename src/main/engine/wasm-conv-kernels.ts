@@ -19,7 +19,7 @@ import {
   type KernelConfig,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput, nativeConvApplies, type WasmHeapBackend } from './native-conv';
+import { flippedFilter, nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput, nativeConvApplies, type WasmHeapBackend } from './native-conv';
 import { nativeKernels } from './native-kernels';
 
 /** The few members of the wasm backend used here. */
@@ -206,19 +206,8 @@ function fastConv2DBackpropInput(original: KernelConfig['kernelFunc']): KernelCo
       return original(args);
     }
     const dilated = strideHeight === 1 && strideWidth === 1 ? null : backend.makeOutput([batchSize, dh, dw, outChannels], 'float32');
-    const flipped = backend.makeOutput([filterHeight, filterWidth, outChannels, inChannels], 'float32');
+    const flipped = flippedFilter(backend, filter, info);
     try {
-      const fv = backend.typedArrayFromHeap(filter);
-      const tv = backend.typedArrayFromHeap(flipped);
-      for (let kh = 0; kh < filterHeight; kh++) {
-        for (let kw = 0; kw < filterWidth; kw++) {
-          const src = ((filterHeight - 1 - kh) * filterWidth + (filterWidth - 1 - kw)) * inChannels * outChannels;
-          const dst = (kh * filterWidth + kw) * outChannels * inChannels;
-          for (let ci = 0; ci < inChannels; ci++) {
-            for (let co = 0; co < outChannels; co++) tv[dst + co * inChannels + ci] = fv[src + ci * outChannels + co];
-          }
-        }
-      }
       if (dilated) {
         const dv = backend.typedArrayFromHeap(dy);
         const zv = backend.typedArrayFromHeap(dilated);
