@@ -14,14 +14,20 @@ import { argValue, argValues, hasFlag } from './lib/args';
 import { repoRoot, runChild, tsChild, type ChildResult } from './lib/child';
 import type { BenchDataMeta } from './lib/dataset-files';
 import { caseNames, describeRow, describeStorage, describeTrainRow, renderReport, writeReport, type BenchReport, type CaseName, type Measured } from './lib/report';
+import { describeResnetRow, type KernelUse, type ResnetRow } from './lib/report';
+import { describeUi, type UiResult } from './lib/report';
 import { median } from './lib/stats';
 import { loadAverage, machineInfo, packageVersions, referenceInfo } from './lib/system';
+
+/** Warm-up steps of the ResNet case, on each side, before its --repeats timed steps. */
+const resnetWarmup = 3;
 
 const usage = `usage: npm run bench -- [options]
   --case NAME[,NAME]   ${caseNames.join(', ')} (default: all)
   --n N[,N]            analysis sizes (default 2000,5000,10000; --quick: 1000)
   --threads T[,T]      thread counts under test (default: the core count, ${os.availableParallelism()})
-  --repeats R          timed repeats per measurement, median reported (default 3; --quick: 1)
+  --repeats R          timed repeats per measurement, median reported (default 3; --quick: 1);
+                       resnet: timed training steps after ${resnetWarmup} warm-up steps
   --samples N          training samples for the training case (default 10000; --quick: 2000)
   --backend B          our tfjs backend: auto, tensorflow-gpu, tensorflow, wasm, cpu (default auto)
   --python PATH        the reference's Python (default /usr/bin/python3)
@@ -119,6 +125,25 @@ interface TrainChild {
   implementation?: string;
 }
 
+/** What both sides of the ResNet case report (bench/children/resnet.ts, bench/reference/resnet.py). */
+interface ResnetChild {
+  implementation: string;
+  seconds: number[];
+  cpuSeconds: number[];
+  warmupSeconds: number[];
+  losses: number[];
+  params: number;
+  batchSize: number;
+  peakRssBytes: number;
+  /** Ours only. */
+  backend?: string;
+  detail?: string;
+  kernels?: KernelUse[];
+  profiledStepSeconds?: number;
+  /** Reference only: whether it started from our images and initial weights. */
+  sameStart?: boolean;
+}
+
 /** The report's view of a child's repeats: medians of the (selected) wall and CPU times. */
 function measured(
   r: ChildResult<{ seconds: number[]; cpuSeconds?: number[]; peakRssBytes: number; implementation?: string }>,
@@ -160,7 +185,9 @@ async function main(): Promise<void> {
     dataSource: null,
     analysis: [],
     training: [],
+    resnet: [],
     storage: null,
+    ui: null,
     skipped: [],
   };
   log(`Frequency Lab bench — ${machine.cpu}, ${machine.cores} cores, ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB; load ${report.loadBefore}`);
@@ -254,12 +281,49 @@ async function main(): Promise<void> {
   }
 
   if (selected.includes('resnet')) {
-    const model = existsSync(path.join(repoRoot, 'src/main/engine/models/resnet.ts'));
-    const reason = model
-      ? 'not yet available: the ResNet model and the wasm convolution-gradient kernels are being written (src/main/engine/models/resnet.ts); the step case will be added when they land'
-      : 'not yet available: there is no ResNet model yet (src/main/engine/models/resnet.ts) and tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter kernel';
-    report.skipped.push({ name: 'resnet', reason });
-    log(`\n[resnet] ${reason}`);
+    log(`\n[resnet] training steps: stem + 3 basic blocks x 16 channels with batch norm, 32x32x3, batch 64, softmax cross-entropy, Adam (${resnetWarmup} warm-up + ${repeats} timed steps)`);
+    // Our child writes its images and initial weights here; the reference starts from them.
+    const start = path.join(os.tmpdir(), 'frequency-lab-bench', 'resnet-start');
+    for (const t of threadCounts) {
+      const c = tsChild('resnet.ts');
+      const ours = await runChild<ResnetChild>(c.command, [...c.args, '--warmup', String(resnetWarmup), '--repeats', String(repeats), '--backend', backend, '--out', start], {
+        env: threadEnv(t),
+        echo: true,
+      });
+      if (ours.result?.backend) report.backend ??= `${ours.result.backend} — ${ours.result.detail}`;
+      let ref: ChildResult<ResnetChild> | null = null;
+      if (runReference) {
+        ref = await runChild<ResnetChild>(
+          python,
+          [
+            path.join(repoRoot, 'bench/reference/resnet.py'),
+            '--threads', String(t),
+            '--warmup', String(resnetWarmup),
+            '--repeats', String(repeats),
+            '--device', referenceDevice,
+            ...(ours.ok ? ['--init', start] : []),
+          ],
+          { env: threadEnv(t), echo: true },
+        );
+      }
+      const o = ours.ok ? ours.result! : null;
+      const p = ref?.ok ? ref.result! : null;
+      const row: ResnetRow = {
+        threads: t,
+        batch: o?.batchSize ?? p?.batchSize ?? 64,
+        warmup: resnetWarmup,
+        ours: measured(ours),
+        reference: !runReference ? null : measured(ref!),
+        oursParams: o?.params ?? null,
+        referenceParams: p?.params ?? null,
+        maxLossDifference: o && p?.sameStart && o.losses.length === p.losses.length ? Math.max(...o.losses.map((l, i) => Math.abs(l - p.losses[i]))) : null,
+        lossSteps: o?.losses.length ?? resnetWarmup + repeats,
+        kernels: o?.kernels ?? null,
+        kernelStepSeconds: o?.profiledStepSeconds ?? null,
+      };
+      report.resnet.push(row);
+      log(`  ${describeResnetRow(row)}`);
+    }
   }
 
   if (selected.includes('storage')) {
@@ -274,12 +338,18 @@ async function main(): Promise<void> {
   }
 
   if (selected.includes('ui')) {
-    const driver = existsSync(path.join(repoRoot, 'test/e2e/support.ts')) && existsSync(path.join(repoRoot, 'node_modules/playwright-core'));
-    const reason = driver
-      ? 'not yet available: the compare view and a Chromium driver (test/e2e, playwright-core) exist, but the timed case (20 runs x 5 layers x 100 points, slider switch) is left for after the compare view settles'
-      : 'not yet available: needs the compare view and a headless Chromium driver (playwright-core, /usr/bin/chromium)';
-    report.skipped.push({ name: 'ui', reason });
-    log(`\n[ui] ${reason}`);
+    const chromium = process.env.FREQLAB_CHROMIUM ?? '/usr/bin/chromium';
+    if (!existsSync(chromium)) {
+      const reason = `not measured: needs Debian's Chromium at ${chromium} (apt-get install chromium; or set FREQLAB_CHROMIUM), driven through playwright-core as in test/e2e`;
+      report.skipped.push({ name: 'ui', reason });
+      log(`\n[ui] ${reason}`);
+    } else {
+      log(`\n[ui] the compare view in Chromium: 20 runs x 5 layers x 100 points, shown and redrawn by the epoch slider (${repeats} repeats)`);
+      const c = tsChild('ui.ts');
+      const r = await runChild<UiResult>(c.command, [...c.args, '--repeats', String(repeats)], { echo: true, timeoutSeconds: 900 });
+      report.ui = r.ok ? r.result! : { error: failure(r) };
+      log(`  ${describeUi(report.ui)}`);
+    }
   }
 
   report.loadAfter = loadAverage();

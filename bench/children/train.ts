@@ -4,13 +4,13 @@
 // buffer allocation); the result lists every epoch's time as the loop reports it.
 import type { Dataset } from '../../src/main/engine/data/dataset';
 import { initBackend } from '../../src/main/engine/backend';
-import { trainAndAnalyse } from '../../src/main/engine/train';
 import { validateConfig, type BackendName } from '../../src/shared/config';
 import { defaultDeltaGrid } from '../../src/shared/presets';
 import { argValue } from '../lib/args';
 import { RESULT_PREFIX } from '../lib/child';
 import { readLabels, readMeta, readRows } from '../lib/dataset-files';
 import { peakRssBytes } from '../lib/memory';
+import { timedEpochs } from '../lib/timed-epochs';
 
 const dir = argValue('--data');
 const samples = Number(argValue('--samples'));
@@ -49,24 +49,7 @@ async function main(): Promise<void> {
     },
     'bench train config',
   );
-  const seconds: number[] = [];
-  const cpuSeconds: number[] = [];
-  const losses: number[] = [];
-  let cpuMark = process.cpuUsage();
-  const outcome = trainAndAnalyse(config, dataset, {
-    emit: (e) => {
-      if (e.type === 'epoch' && e.metrics) {
-        const cpu = process.cpuUsage(cpuMark);
-        cpuMark = process.cpuUsage();
-        cpuSeconds.push((cpu.user + cpu.system) / 1e6);
-        seconds.push(e.metrics.seconds);
-        losses.push(e.metrics.loss);
-        process.stderr.write(`ours epoch ${e.epoch}: ${e.metrics.seconds.toFixed(2)} s, loss ${e.metrics.loss.toFixed(5)}\n`);
-      }
-    },
-    cancelled: () => false,
-  });
-  if (outcome.status !== 'completed') throw new Error(`training did not complete: ${outcome.status} ${outcome.message}`);
+  const { seconds, cpuSeconds, losses } = timedEpochs(config, dataset, (epoch, sec, loss) => `ours epoch ${epoch}: ${sec.toFixed(2)} s, loss ${loss.toFixed(5)}`);
   const result = { backend: active.backend, detail: active.detail, samples, batchSize, seconds, cpuSeconds, losses, peakRssBytes: peakRssBytes() };
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
 }

@@ -17,17 +17,7 @@ import time
 import numpy as np
 import torch
 
-
-def peak_rss_bytes():
-    try:
-        with open('/proc/self/status') as f:
-            for line in f:
-                if line.startswith('VmHWM:'):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+from memory import peak_rss_bytes
 
 
 def delta_grid_k(k_min=0.1, k_max=1000.0, count=100):

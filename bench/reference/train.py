@@ -14,17 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-
-def peak_rss_bytes():
-    try:
-        with open('/proc/self/status') as f:
-            for line in f:
-                if line.startswith('VmHWM:'):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+from memory import peak_rss_bytes
 
 
 def main():

@@ -438,6 +438,34 @@ describe('the wire format', () => {
     expect(tokenFromLocation({ search: '?x=1', hash: '#view=runs&token=ghi' })).toBe('ghi');
     expect(tokenFromLocation({ search: '', hash: '' })).toBeNull();
   });
+
+  it('decodes and encodes exactly as a JSON reviver and replacer would (they are only used when needed)', () => {
+    const reviver = (_key: string, value: unknown): unknown => {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+      const keys = Object.keys(value);
+      const text = (value as Record<string, unknown>).$number;
+      if (keys.length !== 1 || keys[0] !== '$number') return value;
+      return text === 'NaN' ? NaN : text === 'Infinity' ? Infinity : text === '-Infinity' ? -Infinity : value;
+    };
+    const texts = [
+      '{"$number":"NaN"}',
+      '[{"$number":"Infinity"},{"$number":"-Infinity"},{"$number":"1"},{"$number":"NaN","x":1}]',
+      '{"a":{"b":[{"$number":"NaN"},2,{"c":{"$number":"-Infinity"}}]}}',
+      '{"x":{"\\u0024number":"Infinity"}}',
+      '{"$number":{"$number":"NaN"}}',
+      '{"s":"$number","t":"\\u0001","k":[0.1,1e-7,-0]}',
+    ];
+    for (const text of texts) expect(decodeWire(text), text).toEqual(JSON.parse(text, reviver));
+    const replacer = (_key: string, value: unknown): unknown => (typeof value === 'number' && !Number.isFinite(value) ? { $number: String(value) } : value);
+    const messages: unknown[] = [
+      { k: [0.1, 0.2], lfr: [[1, 2], [3, 4]], name: 'x', none: null, gone: undefined },
+      { deep: [[[{ loss: -Infinity }]]] },
+      { when: new Date(0), custom: { toJSON: () => ({ loss: NaN }) } },
+      new Float64Array([1, NaN]),
+      NaN,
+    ];
+    for (const m of messages) expect(encodeWire(m)).toBe(JSON.stringify(m, replacer));
+  });
 });
 
 describe('a second door on the same service', () => {

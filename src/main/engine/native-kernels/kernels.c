@@ -3,7 +3,8 @@
 // fused Adam step. They work in place on the backend's memory (the WebAssembly.Memory's
 // ArrayBuffer, passed with byte offsets), so a tensor is never copied to or from the addon.
 //
-// A Node-API addon: one build serves Node and Electron (no ABI rebuild). Built by
+// A Node-API addon: one build serves Node and Electron (no ABI rebuild). Linked with
+// -z nodelete (binding.gyp): its thread pool lives as long as the process, across worker threads. Built by
 // scripts/build-native-kernels.mjs (node-gyp, binding.gyp); optional: without it the wasm
 // kernels of wasm-kernels.ts run.
 //
