@@ -13,6 +13,8 @@
 // results do not depend on FREQLAB_MATMUL_THREADS. The Adam step does tfjs's float32 operations
 // one by one in tfjs's order (no contraction into FMA: -ffp-contract=off), so it is bit-identical
 // to tfjs's AdamOptimizer.
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <node_api.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -865,8 +867,21 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
 
 static pthread_once_t isa_once = PTHREAD_ONCE_INIT;
 
+// Keeps this library loaded for the life of the process (also where the linker flag -z nodelete
+// is not available): Node unloads an addon when the last worker thread that loaded it exits, but
+// the pool's threads outlive that worker.
+static void pin_library(void) {
+  Dl_info self;
+  if (dladdr((void *)pin_library, &self) && self.dli_fname) dlopen(self.dli_fname, RTLD_NOW | RTLD_NODELETE);
+}
+
+static void init_once(void) {
+  pin_library();
+  choose_isa();
+}
+
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
-  pthread_once(&isa_once, choose_isa);
+  pthread_once(&isa_once, init_once);
   const napi_property_descriptor props[] = {
       {"sgemm", NULL, js_sgemm, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_default, NULL},
