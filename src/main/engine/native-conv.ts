@@ -9,29 +9,13 @@
 // wasm-conv-kernels.ts uses these when the addon is loaded; its own kernels otherwise.
 import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { ConvGeometry, NativeKernels } from './native-kernels';
-
-/** The members of the wasm backend used here. */
-export interface WasmHeapBackend {
-  wasm: { asm?: { memory?: unknown } };
-  dataIdMap: { get(dataId: unknown): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array;
-  disposeData(dataId: object): boolean;
-}
+import { heapBuffer, heapOffset, type WasmBackendInternals } from './wasm-heap';
 
 /** How often each kernel ran in this thread (tests check that the native path was taken). */
 export const nativeConvCalls = { forward: 0, filter: 0, input: 0 };
 
 /** Largest patch matrix built at once, in floats (16 Mi floats = 64 MiB). */
 export const nativePatchBudget = 16 * 1024 * 1024;
-
-function heap(backend: WasmHeapBackend): ArrayBuffer {
-  return (backend.wasm.asm!.memory as WebAssembly.Memory).buffer as ArrayBuffer;
-}
-
-function offset(backend: WasmHeapBackend, t: TensorInfo): number {
-  return backend.dataIdMap.get(t.dataId)!.memoryOffset;
-}
 
 function geometry(info: backend_util.Conv2DInfo, count: number): ConvGeometry {
   return [
@@ -52,23 +36,23 @@ export function nativeConvApplies(info: backend_util.Conv2DInfo, ...tensors: Ten
 }
 
 /** y = conv2d(x, W): [batch, outH, outW, co]. */
-export function nativeConv2D(native: NativeKernels, backend: WasmHeapBackend, x: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+export function nativeConv2D(native: NativeKernels, backend: WasmBackendInternals, x: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   nativeConvCalls.forward++;
   const out = backend.makeOutput([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 'float32');
-  native.conv2d(heap(backend), offset(backend, x), offset(backend, filter), offset(backend, out), ...geometry(info, info.batchSize), info.outChannels, 0);
+  native.conv2d(heapBuffer(backend), heapOffset(backend, x), heapOffset(backend, filter), heapOffset(backend, out), ...geometry(info, info.batchSize), info.outChannels, 0);
   return out;
 }
 
 /** dW = the filter gradient: [filterH, filterW, ci, co]. */
-export function nativeConv2DBackpropFilter(native: NativeKernels, backend: WasmHeapBackend, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+export function nativeConv2DBackpropFilter(native: NativeKernels, backend: WasmBackendInternals, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   nativeConvCalls.filter++;
   const out = backend.makeOutput([info.filterHeight, info.filterWidth, info.inChannels, info.outChannels], 'float32');
-  native.conv2d(heap(backend), offset(backend, x), offset(backend, dy), offset(backend, out), ...geometry(info, info.batchSize), info.outChannels, 1);
+  native.conv2d(heapBuffer(backend), heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, out), ...geometry(info, info.batchSize), info.outChannels, 1);
   return out;
 }
 
 /** W rotated by 180 degrees with its channels swapped: [fh, fw, co, ci] from [fh, fw, ci, co]. */
-export function flippedFilter(backend: Pick<WasmHeapBackend, 'makeOutput' | 'typedArrayFromHeap'>, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+export function flippedFilter(backend: Pick<WasmBackendInternals, 'makeOutput' | 'typedArrayFromHeap'>, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const { filterHeight: fh, filterWidth: fw, inChannels: ci, outChannels: co } = info;
   const out = backend.makeOutput([fh, fw, co, ci], 'float32');
   const src = backend.typedArrayFromHeap(filter);
@@ -87,7 +71,7 @@ export function flippedFilter(backend: Pick<WasmHeapBackend, 'makeOutput' | 'typ
  * convolution, of dy with the flipped filter (pad fh - 1 - padTop): the forward product, no
  * patch matrix. Otherwise the patch gradients dy . W^T are made chunk by chunk and added back.
  */
-export function nativeConv2DBackpropInput(native: NativeKernels, backend: WasmHeapBackend, dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo, budget = nativePatchBudget): TensorInfo {
+export function nativeConv2DBackpropInput(native: NativeKernels, backend: WasmBackendInternals, dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo, budget = nativePatchBudget): TensorInfo {
   nativeConvCalls.input++;
   const K = info.filterHeight * info.filterWidth * info.inChannels;
   const P = info.outHeight * info.outWidth;
@@ -100,7 +84,7 @@ export function nativeConv2DBackpropInput(native: NativeKernels, backend: WasmHe
     const flipped = flippedFilter(backend, filter, info);
     try {
       const onDy: ConvGeometry = [info.batchSize, info.outHeight, info.outWidth, co, info.inHeight, info.inWidth, info.filterHeight, info.filterWidth, 1, 1, 1, 1, top, left];
-      native.conv2d(heap(backend), offset(backend, dy), offset(backend, flipped), offset(backend, out), ...onDy, info.inChannels, 0);
+      native.conv2d(heapBuffer(backend), heapOffset(backend, dy), heapOffset(backend, flipped), heapOffset(backend, out), ...onDy, info.inChannels, 0);
     } finally {
       backend.disposeData(flipped.dataId);
     }
@@ -112,10 +96,10 @@ export function nativeConv2DBackpropInput(native: NativeKernels, backend: WasmHe
     for (let n0 = 0; n0 < info.batchSize; n0 += chunk) {
       const count = Math.min(chunk, info.batchSize - n0);
       const M = count * P;
-      const memory = heap(backend);
+      const memory = heapBuffer(backend);
       // dpatches (M x K) = dy (M x co) . W^T: B(t, j) = W[j * co + t]
-      native.sgemm(memory, M, K, co, 1, offset(backend, dy) + n0 * P * co * 4, 0, co, 1, offset(backend, filter), 0, 1, co, offset(backend, patches), 0);
-      native.col2im(memory, offset(backend, patches), offset(backend, out) + n0 * info.inHeight * info.inWidth * info.inChannels * 4, ...geometry(info, count));
+      native.sgemm(memory, M, K, co, 1, heapOffset(backend, dy) + n0 * P * co * 4, 0, co, 1, heapOffset(backend, filter), 0, 1, co, heapOffset(backend, patches), 0);
+      native.col2im(memory, heapOffset(backend, patches), heapOffset(backend, out) + n0 * info.inHeight * info.inWidth * info.inChannels * 4, ...geometry(info, count));
     }
   } finally {
     backend.disposeData(patches.dataId);

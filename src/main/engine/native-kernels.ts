@@ -56,7 +56,7 @@ export interface NativeKernels {
   /** out[i] = a[i % aLen] op b[i % bLen], i < n; aLen, bLen: n or one row length dividing n (op 0 add, 1 sub, 2 mul, 3 div). */
   binary(memory: ArrayBuffer, op: 0 | 1 | 2 | 3, aOff: number, aLen: number, bOff: number, bLen: number, outOff: number, n: number): void;
   setThreads(threads: number): void;
-  info(): { isa: string; threads: number; mr: number; nr: number; kc: number };
+  info(): { isa: string; threads: number };
 }
 
 /** count, inH, inW, inC, outH, outW, filterH, filterW, strideH, strideW, dilationH, dilationW, padTop, padLeft */

@@ -19,15 +19,10 @@ import {
   type KernelConfig,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { flippedFilter, nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput, nativeConvApplies, type WasmHeapBackend } from './native-conv';
+import { flippedFilter, nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput, nativeConvApplies } from './native-conv';
+import type { WasmBackendInternals } from './wasm-heap';
 import { nativeKernels } from './native-kernels';
 
-/** The few members of the wasm backend used here. */
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array;
-  disposeData(dataId: object): boolean;
-}
 
 /** Largest patch matrix, in floats, built at once (16 Mi floats = 64 MiB). */
 let patchBudget = 16 * 1024 * 1024;
@@ -39,29 +34,38 @@ export function setPatchBudget(floats: number): number {
   return old;
 }
 
+/** The attributes tfjs gives Conv2D and its two gradient kernels. */
+interface ConvAttrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dilations?: [number, number] | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** The convolution's geometry from an input shape, a filter shape and the kernel's attributes
+ *  (the gradient kernels carry no dilations: 1). */
+function convInfo(xShape: readonly number[], filterShape: readonly number[], attrs: ConvAttrs): backend_util.Conv2DInfo {
+  return backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
+}
+
 const conv2DBackpropFilter: KernelConfig['kernelFunc'] = (args) => {
-  const backend = args.backend as unknown as WasmBackendLike;
+  const backend = args.backend as unknown as WasmBackendInternals;
   const x = args.inputs.x as TensorInfo;
   const dy = args.inputs.dy as TensorInfo;
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as {
-    strides: [number, number] | number;
-    pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
-    dataFormat: 'NHWC' | 'NCHW';
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    filterShape: [number, number, number, number];
-  };
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    backend_util.convertConv2DDataFormat(dataFormat),
-  );
+  const attrs = args.attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
+  const info = convInfo(x.shape, attrs.filterShape, attrs);
   const native = nativeKernels();
-  if (native && nativeConvApplies(info, x, dy)) return nativeConv2DBackpropFilter(native, args.backend as unknown as WasmHeapBackend, x, dy, info);
+  if (native && nativeConvApplies(info, x, dy)) return nativeConv2DBackpropFilter(native, backend, x, dy, info);
   if (info.dataFormat !== 'channelsLast') {
     throw new Error('Conv2DBackpropFilter (wasm, Frequency Lab): only the NHWC (channels last) layout is supported');
   }
@@ -154,7 +158,7 @@ const conv2DBackpropFilter: KernelConfig['kernelFunc'] = (args) => {
       if (product) backend.disposeData(product.dataId);
     }
   }
-  const out = backend.makeOutput([...filterShape], 'float32');
+  const out = backend.makeOutput([...attrs.filterShape], 'float32');
   backend.typedArrayFromHeap(out).set(sum);
   return out;
 };
@@ -172,29 +176,14 @@ const conv2DBackpropFilter: KernelConfig['kernelFunc'] = (args) => {
  */
 function fastConv2DBackpropInput(original: KernelConfig['kernelFunc']): KernelConfig['kernelFunc'] {
   return (args) => {
-    const backend = args.backend as unknown as WasmBackendLike;
+    const backend = args.backend as unknown as WasmBackendInternals;
     const dy = args.inputs.dy as TensorInfo;
     const filter = args.inputs.filter as TensorInfo;
-    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs as unknown as {
-      strides: [number, number] | number;
-      pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
-      dataFormat: 'NHWC' | 'NCHW';
-      dimRoundingMode?: 'floor' | 'round' | 'ceil';
-      inputShape: [number, number, number, number];
-    };
     const conv = getKernel('Conv2D', 'wasm');
-    const info = backend_util.computeConv2DInfo(
-      inputShape,
-      filter.shape as [number, number, number, number],
-      strides,
-      1,
-      pad,
-      dimRoundingMode,
-      false,
-      backend_util.convertConv2DDataFormat(dataFormat),
-    );
+    const attrs = args.attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
+    const info = convInfo(attrs.inputShape, filter.shape, attrs);
     const native = nativeKernels();
-    if (native && nativeConvApplies(info, dy, filter)) return nativeConv2DBackpropInput(native, args.backend as unknown as WasmHeapBackend, dy, filter, info, patchBudget);
+    if (native && nativeConvApplies(info, dy, filter)) return nativeConv2DBackpropInput(native, backend, dy, filter, info, patchBudget);
     const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, strideHeight, strideWidth, filterHeight, filterWidth } = info;
     const dh = (outHeight - 1) * strideHeight + 1;
     const dw = (outWidth - 1) * strideWidth + 1;
@@ -243,25 +232,9 @@ function nativeConv2DForward(original: KernelConfig['kernelFunc']): KernelConfig
     if (!native) return original(args);
     const x = args.inputs.x as TensorInfo;
     const filter = args.inputs.filter as TensorInfo;
-    const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as {
-      strides: [number, number] | number;
-      pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
-      dataFormat: 'NHWC' | 'NCHW';
-      dilations: [number, number] | number;
-      dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    };
-    const info = backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
-      strides,
-      dilations,
-      pad,
-      dimRoundingMode,
-      false,
-      backend_util.convertConv2DDataFormat(dataFormat),
-    );
+    const info = convInfo(x.shape, filter.shape, args.attrs as unknown as ConvAttrs);
     if (!nativeConvApplies(info, x, filter)) return original(args);
-    return nativeConv2D(native, args.backend as unknown as WasmHeapBackend, x, filter, info);
+    return nativeConv2D(native, args.backend as unknown as WasmBackendInternals, x, filter, info);
   };
 }
 

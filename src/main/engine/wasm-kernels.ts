@@ -13,9 +13,24 @@
 import { backend_util, getKernel, registerKernel, unregisterKernel, type KernelBackend, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
 import { gemmWasmBase64 } from './gemm-kernel/gemm-wasm';
 import { nativeKernels } from './native-kernels';
+import { heapBuffer, heapOffset, type WasmBackendInternals } from './wasm-heap';
 import { parallelGemm } from './parallel-gemm';
 
 const patched = new Set<string>();
+
+/**
+ * Registers `wrap(original)` in place of the wasm backend's kernel `name`, once per process (a
+ * second call does nothing). The wrapper gets the original kernel for the cases it leaves to it.
+ */
+function replaceWasmKernel(name: string, wrap: (original: KernelConfig) => KernelConfig['kernelFunc']): void {
+  const key = `${name}/wasm`;
+  if (patched.has(key)) return;
+  const original = getKernel(name, 'wasm');
+  if (!original) throw new Error(`the wasm backend has no ${name} kernel to replace`);
+  unregisterKernel(name, 'wasm');
+  registerKernel({ ...original, kernelFunc: wrap(original) });
+  patched.add(key);
+}
 
 /** Permutation that swaps the last two axes of a tensor of the given rank. */
 function swapLastTwo(rank: number): number[] {
@@ -30,13 +45,6 @@ interface GemmExports {
   pack_transpose(src: number, rows: number, cols: number, dst: number): void;
   gather_rows(src: number, rows: number, rowBytes: number, idx: number, count: number, dst: number): number;
   tanh_f32(x: number, n: number, out: number): void;
-}
-
-/** What our kernel needs of the wasm backend: its Emscripten module (memory, malloc) and tensor offsets. */
-interface WasmBackendInternals {
-  wasm: { asm?: { memory?: unknown }; _malloc(bytes: number): number; _free(ptr: number): void };
-  dataIdMap: { get(dataId: unknown): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
 }
 
 const gemmInstances = new WeakMap<object, GemmExports | null>();
@@ -92,13 +100,13 @@ function gemmMatMul(a: TensorInfo, b: TensorInfo, transposeA: boolean, transpose
   const out = internals.makeOutput([...outOuter, m, n], 'float32');
   const batch = Math.max(batchA, batchB);
   if (m * n === 0 || batch === 0) return out;
-  const aOff = internals.dataIdMap.get(a.dataId)!.memoryOffset;
-  const bOff = internals.dataIdMap.get(b.dataId)!.memoryOffset;
-  const cOff = internals.dataIdMap.get(out.dataId)!.memoryOffset;
+  const aOff = heapOffset(internals, a);
+  const bOff = heapOffset(internals, b);
+  const cOff = heapOffset(internals, out);
   const native = nativeKernels();
   if (native) {
     // The native product reads transposed operands through their strides and packs them itself.
-    const memory = (internals.wasm.asm!.memory as WebAssembly.Memory).buffer as ArrayBuffer;
+    const memory = heapBuffer(internals);
     const [ars, acs] = transposeA ? [1, m] : [k, 1];
     const [brs, bcs] = transposeB ? [1, k] : [n, 1];
     native.sgemm(memory, m, n, k, batch, aOff, batchA === 1 ? 0 : m * k, ars, acs, bOff, batchB === 1 ? 0 : k * n, brs, bcs, cOff, m * n);
@@ -136,11 +144,7 @@ function gemmMatMul(a: TensorInfo, b: TensorInfo, transposeA: boolean, transpose
  * out-of-range indices go to the original kernel.
  */
 function patchGather(): void {
-  const key = 'GatherV2/wasm';
-  if (patched.has(key)) return;
-  const original = getKernel('GatherV2', 'wasm');
-  if (!original) throw new Error('wasm backend has no GatherV2 kernel to patch');
-  const kernelFunc: KernelConfig['kernelFunc'] = (args) => {
+  replaceWasmKernel('GatherV2', (original) => (args) => {
     const x = args.inputs.x as TensorInfo;
     const indices = args.inputs.indices as TensorInfo;
     const backend = args.backend as KernelBackend;
@@ -159,29 +163,22 @@ function patchGather(): void {
     const out = internals.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype as 'float32');
     if (count === 0 || rowBytes === 0) return out;
     const bad = gemm.gather_rows(
-      internals.dataIdMap.get(x.dataId)!.memoryOffset,
+      heapOffset(internals, x),
       x.shape[0],
       rowBytes,
-      internals.dataIdMap.get(indices.dataId)!.memoryOffset,
+      heapOffset(internals, indices),
       count,
-      internals.dataIdMap.get(out.dataId)!.memoryOffset,
+      heapOffset(internals, out),
     );
     if (bad < 0) return out;
     backend.disposeData(out.dataId);
     return original.kernelFunc(args);
-  };
-  unregisterKernel('GatherV2', 'wasm');
-  registerKernel({ ...original, kernelFunc });
-  patched.add(key);
+  });
 }
 
 /** Tanh of float32 tensors with a SIMD polynomial (the backend's is a scalar libm call per value). */
 function patchTanh(): void {
-  const key = 'Tanh/wasm';
-  if (patched.has(key)) return;
-  const original = getKernel('Tanh', 'wasm');
-  if (!original) throw new Error('wasm backend has no Tanh kernel to patch');
-  const kernelFunc: KernelConfig['kernelFunc'] = (args) => {
+  replaceWasmKernel('Tanh', (original) => (args) => {
     const x = args.inputs.x as TensorInfo;
     const backend = args.backend as KernelBackend;
     const gemm = process.env.FREQLAB_WASM_GEMM === '0' ? null : gemmFor(backend);
@@ -189,12 +186,9 @@ function patchTanh(): void {
     const internals = backend as unknown as WasmBackendInternals;
     const out = internals.makeOutput([...x.shape], 'float32');
     const size = product(x.shape, 0, x.shape.length);
-    if (size > 0) gemm.tanh_f32(internals.dataIdMap.get(x.dataId)!.memoryOffset, size, internals.dataIdMap.get(out.dataId)!.memoryOffset);
+    if (size > 0) gemm.tanh_f32(heapOffset(internals, x), size, heapOffset(internals, out));
     return out;
-  };
-  unregisterKernel('Tanh', 'wasm');
-  registerKernel({ ...original, kernelFunc });
-  patched.add(key);
+  });
 }
 
 /**
@@ -205,20 +199,13 @@ function patchTanh(): void {
  * the fused Adam step write to new outputs).
  */
 function patchIdentity(): void {
-  const key = 'Identity/wasm';
-  if (patched.has(key)) return;
-  const original = getKernel('Identity', 'wasm');
-  if (!original) throw new Error('wasm backend has no Identity kernel to patch');
-  const kernelFunc: KernelConfig['kernelFunc'] = (args) => {
+  replaceWasmKernel('Identity', (original) => (args) => {
     const x = args.inputs.x as TensorInfo;
     const backend = args.backend as KernelBackend & { incRef?(dataId: unknown): void };
     if (process.env.FREQLAB_WASM_GEMM === '0' || x.dtype === 'string' || typeof backend.incRef !== 'function') return original.kernelFunc(args);
     backend.incRef(x.dataId);
     return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
-  };
-  unregisterKernel('Identity', 'wasm');
-  registerKernel({ ...original, kernelFunc });
-  patched.add(key);
+  });
 }
 
 /**
@@ -229,11 +216,7 @@ function patchIdentity(): void {
  * values are the same bits. Other reductions go to the original kernel.
  */
 function patchLeadingReduction(kernelName: 'Sum' | 'Mean'): void {
-  const key = `${kernelName}/wasm`;
-  if (patched.has(key)) return;
-  const original = getKernel(kernelName, 'wasm');
-  if (!original) throw new Error(`wasm backend has no ${kernelName} kernel to patch`);
-  const kernelFunc: KernelConfig['kernelFunc'] = (args) => {
+  replaceWasmKernel(kernelName, (original) => (args) => {
     const x = args.inputs.x as TensorInfo;
     const native = process.env.FREQLAB_WASM_GEMM === '0' ? null : nativeKernels();
     const rank = x.shape.length;
@@ -248,9 +231,9 @@ function patchLeadingReduction(kernelName: 'Sum' | 'Mean'): void {
     const outShape = args.attrs?.keepDims ? [...axes.map(() => 1), ...x.shape.slice(axes.length)] : x.shape.slice(axes.length);
     const out = internals.makeOutput(outShape, 'float32');
     if (cols === 0) return out;
-    const memory = (internals.wasm.asm!.memory as WebAssembly.Memory).buffer as ArrayBuffer;
-    const outOffset = internals.dataIdMap.get(out.dataId)!.memoryOffset;
-    native.colsum(memory, rows, cols, internals.dataIdMap.get(x.dataId)!.memoryOffset, outOffset);
+    const memory = heapBuffer(internals);
+    const outOffset = heapOffset(internals, out);
+    native.colsum(memory, rows, cols, heapOffset(internals, x), outOffset);
     if (kernelName === 'Mean') {
       // float32 sum / float32 count: a double division rounded once to float32 is the same value.
       const values = new Float32Array(memory, outOffset, cols);
@@ -258,10 +241,7 @@ function patchLeadingReduction(kernelName: 'Sum' | 'Mean'): void {
       for (let j = 0; j < cols; j++) values[j] = values[j] / count;
     }
     return out;
-  };
-  unregisterKernel(kernelName, 'wasm');
-  registerKernel({ ...original, kernelFunc });
-  patched.add(key);
+  });
 }
 
 /** The shape without its leading 1s. */
@@ -279,11 +259,7 @@ function withoutLeadingOnes(shape: readonly number[]): number[] {
  * (scalars, other broadcasts, other dtypes) go to the original kernel.
  */
 function patchBinary(kernelName: 'Add' | 'Sub' | 'Multiply' | 'RealDiv', op: 0 | 1 | 2 | 3): void {
-  const key = `${kernelName}/wasm`;
-  if (patched.has(key)) return;
-  const original = getKernel(kernelName, 'wasm');
-  if (!original) throw new Error(`wasm backend has no ${kernelName} kernel to patch`);
-  const kernelFunc: KernelConfig['kernelFunc'] = (args) => {
+  replaceWasmKernel(kernelName, (original) => (args) => {
     const a = args.inputs.a as TensorInfo;
     const b = args.inputs.b as TensorInfo;
     const native = process.env.FREQLAB_WASM_GEMM === '0' ? null : nativeKernels();
@@ -300,23 +276,17 @@ function patchBinary(kernelName: 'Add' | 'Sub' | 'Multiply' | 'RealDiv', op: 0 |
     if (n === 0 || !fits(a.shape, aLen) || !fits(b.shape, bLen)) return original.kernelFunc(args);
     const internals = args.backend as unknown as WasmBackendInternals;
     const out = internals.makeOutput(outShape, 'float32');
-    const at = (t: TensorInfo) => internals.dataIdMap.get(t.dataId)!.memoryOffset;
-    native.binary((internals.wasm.asm!.memory as WebAssembly.Memory).buffer as ArrayBuffer, op, at(a), aLen, at(b), bLen, at(out), n);
+    const at = (t: TensorInfo) => heapOffset(internals, t);
+    native.binary(heapBuffer(internals), op, at(a), aLen, at(b), bLen, at(out), n);
     return out;
-  };
-  unregisterKernel(kernelName, 'wasm');
-  registerKernel({ ...original, kernelFunc });
-  patched.add(key);
+  });
 }
 
 /** Re-registers a wasm matmul kernel (BatchMatMul, _FusedMatMul) so it never runs transposed. */
 function patchMatMulKernel(kernelName: string): void {
-  const key = `${kernelName}/wasm`;
-  if (patched.has(key)) return;
-  const original = getKernel(kernelName, 'wasm');
   const transpose = getKernel('Transpose', 'wasm');
-  if (!original || !transpose) throw new Error(`wasm backend has no ${kernelName} or Transpose kernel to patch`);
-  const kernelFunc: KernelConfig['kernelFunc'] = (args) => {
+  if (!transpose) throw new Error(`wasm backend has no ${kernelName} or Transpose kernel to patch`);
+  replaceWasmKernel(kernelName, (original) => (args) => {
     const { inputs, attrs } = args;
     const backend = args.backend as KernelBackend;
     const a = inputs.a as TensorInfo;
@@ -352,10 +322,7 @@ function patchMatMulKernel(kernelName: string): void {
       if (transposeA) backend.disposeData(aReady.dataId);
       if (transposeB) backend.disposeData(bReady.dataId);
     }
-  };
-  unregisterKernel(kernelName, 'wasm');
-  registerKernel({ ...original, kernelFunc });
-  patched.add(key);
+  });
 }
 
 /** The kernel of one fused Adam step (optimiser.ts), registered for wasm when the native kernels load. */
@@ -375,8 +342,7 @@ export interface FusedAdamAttrs {
  * rounded to float32 as tfjs's Adam does when it turns the numbers into scalar tensors.
  */
 function registerFusedAdam(): void {
-  const key = `${fusedAdamKernelName}/wasm`;
-  if (patched.has(key) || getKernel(fusedAdamKernelName, 'wasm')) return;
+  if (getKernel(fusedAdamKernelName, 'wasm')) return;
   const kernelFunc: KernelConfig['kernelFunc'] = (args) => {
     const native = nativeKernels();
     if (!native) throw new Error(`${fusedAdamKernelName} needs the native kernels`);
@@ -390,8 +356,8 @@ function registerFusedAdam(): void {
       }
     }
     const outs = [internals.makeOutput([...w.shape], 'float32'), internals.makeOutput([...w.shape], 'float32'), internals.makeOutput([...w.shape], 'float32')];
-    const memory = (internals.wasm.asm!.memory as WebAssembly.Memory).buffer as ArrayBuffer;
-    const at = (t: TensorInfo) => internals.dataIdMap.get(t.dataId)!.memoryOffset;
+    const memory = heapBuffer(internals);
+    const at = (t: TensorInfo) => heapOffset(internals, t);
     const heap = new Float32Array(memory);
     const f = Math.fround;
     native.adam(
@@ -401,7 +367,6 @@ function registerFusedAdam(): void {
     return outs;
   };
   registerKernel({ kernelName: fusedAdamKernelName, backendName: 'wasm', kernelFunc });
-  patched.add(key);
 }
 
 /** Applies every wasm kernel fix; safe to call more than once. */

@@ -208,23 +208,30 @@ describe('fused Adam step', () => {
   });
 });
 
-describe('sum and mean over leading axes (column sums)', () => {
-  afterAll(() => {
+/** Runs each op with the native kernels and then with the backend's own (FREQLAB_NATIVE_KERNELS=0),
+ *  expects the same shapes and bits, and returns the native results. */
+function expectSameBitsAsBackend(ops: Array<() => tf.Tensor>): Array<{ shape: number[]; values: Float32Array }> {
+  const run = () => ops.map((f) => tf.tidy(() => { const t = f(); return { shape: t.shape, values: t.dataSync().slice() as Float32Array }; }));
+  const ours = run();
+  process.env[nativeKernelsEnvVar] = '0';
+  let stock: typeof ours;
+  try {
+    stock = run();
+  } finally {
     delete process.env[nativeKernelsEnvVar];
+  }
+  ours.forEach((o, i) => {
+    expect(o.shape, `case ${i}`).toEqual(stock[i].shape);
+    expect(Buffer.from(o.values.buffer).equals(Buffer.from(stock[i].values.buffer)), `case ${i}`).toBe(true);
   });
+  return ours;
+}
 
+describe('sum and mean over leading axes (column sums)', () => {
   it.each(['sum', 'mean'] as const)('%s: the same bits as the backend\'s own kernel, for every leading-axes reduction, keepDims and not', (op) => {
     const x = tf.tensor3d(randn(21, 300 * 7 * 33), [300, 7, 33]);
     const cases: Array<[number | number[], boolean]> = [[0, false], [0, true], [[0, 1], false], [[1, 0], true], [-3, false], [1, false], [[0, 1, 2], false], [2, true]];
-    const run = () => cases.map(([axis, keepDims]) => tf.tidy(() => { const t = tf[op](x, axis, keepDims); return { shape: t.shape, values: t.dataSync().slice() as Float32Array }; }));
-    const ours = run();
-    process.env[nativeKernelsEnvVar] = '0';
-    const stock = run();
-    delete process.env[nativeKernelsEnvVar];
-    ours.forEach((o, i) => {
-      expect(o.shape, `case ${i}`).toEqual(stock[i].shape);
-      expect(Buffer.from(o.values.buffer).equals(Buffer.from(stock[i].values.buffer)), `case ${i}`).toBe(true);
-    });
+    const ours = expectSameBitsAsBackend(cases.map(([axis, keepDims]) => () => tf[op](x, axis, keepDims)));
     // and against the definition, in float64, for the batch sum
     const values = x.dataSync();
     const col0 = Array.from({ length: 300 }, (_, i) => values[i * 231]).reduce((a, b) => a + b, 0);
@@ -238,10 +245,6 @@ describe('sum and mean over leading axes (column sums)', () => {
 });
 
 describe('elementwise add, sub, mul, div with a repeated row', () => {
-  afterAll(() => {
-    delete process.env[nativeKernelsEnvVar];
-  });
-
   it('the same bits as the backend\'s own kernels, for equal shapes, repeated rows on either side, and the cases it leaves to them', () => {
     const big = tf.tensor4d(randn(31, 8 * 6 * 5 * 16), [8, 6, 5, 16]);
     const big2 = tf.tensor4d(randn(32, 8 * 6 * 5 * 16).map((v) => v + 3), [8, 6, 5, 16]);
@@ -252,15 +255,7 @@ describe('elementwise add, sub, mul, div with a repeated row', () => {
     const column = tf.tensor4d(randn(35, 8), [8, 1, 1, 1]);
     const ops = [tf.add, tf.sub, tf.mul, tf.div] as const;
     const pairs: Array<[tf.Tensor, tf.Tensor]> = [[big, big2], [big, channels], [channels, big], [big, channels4], [big2, rowsOf80], [big, scalar], [column, big], [channels, channels]];
-    const run = () => ops.flatMap((op) => pairs.map(([a, b]) => tf.tidy(() => { const t = op(a, b); return { shape: t.shape, values: t.dataSync().slice() as Float32Array }; })));
-    const ours = run();
-    process.env[nativeKernelsEnvVar] = '0';
-    const stock = run();
-    delete process.env[nativeKernelsEnvVar];
-    ours.forEach((o, i) => {
-      expect(o.shape, `case ${i}`).toEqual(stock[i].shape);
-      expect(Buffer.from(o.values.buffer).equals(Buffer.from(stock[i].values.buffer)), `case ${i}`).toBe(true);
-    });
+    const ours = expectSameBitsAsBackend(ops.flatMap((op) => pairs.map(([a, b]) => () => op(a, b))));
     // and by definition: big - channels at one position
     const b = big.dataSync();
     const c = channels.dataSync();

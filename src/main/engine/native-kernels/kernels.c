@@ -655,7 +655,8 @@ static int read_call(napi_env env, napi_callback_info info, const char *name, si
   return 1;
 }
 
-static napi_value outside(napi_env env, const char *what) {
+// Throws a RangeError with `what`; returns NULL for the binding to return.
+static napi_value throw_range(napi_env env, const char *what) {
   napi_throw_range_error(env, NULL, what);
   return NULL;
 }
@@ -671,13 +672,13 @@ static napi_value js_sgemm(napi_env env, napi_callback_info info) {
   const int64_t m = x[0], n = x[1], k = x[2], batch = x[3];
   const int64_t a_off = x[4], a_batch = x[5], ars = x[6], acs = x[7], b_off = x[8], b_batch = x[9], brs = x[10], bcs = x[11], c_off = x[12],
                 c_batch = x[13];
-  if (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX) return outside(env, "sgemm: a dimension is too large");
+  if (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX) return throw_range(env, "sgemm: a dimension is too large");
   if (m == 0 || n == 0 || batch == 0) return NULL;
   const double b1 = (double)(batch - 1);
   const int ok_a = k == 0 || inside(a_off, b1 * a_batch + (double)(m - 1) * ars + (double)(k - 1) * acs, length);
   const int ok_b = k == 0 || inside(b_off, b1 * b_batch + (double)(k - 1) * brs + (double)(n - 1) * bcs, length);
   const int ok_c = inside(c_off, b1 * c_batch + (double)(m - 1) * n + (double)(n - 1), length);
-  if (!ok_a || !ok_b || !ok_c) return outside(env, "sgemm: an operand lies outside the memory");
+  if (!ok_a || !ok_b || !ok_c) return throw_range(env, "sgemm: an operand lies outside the memory");
   for (int64_t i = 0; i < batch; i++) {
     gemm_args g = {
         .a = (const float *)(mem + a_off) + i * a_batch, .ars = ars, .acs = acs,
@@ -704,7 +705,7 @@ static napi_value js_adam(napi_env env, napi_callback_info info) {
   const int64_t n = x[0];
   if (n == 0) return NULL;
   for (int i = 1; i < 8; i++)
-    if (!inside(x[i], (double)(n - 1), length)) return outside(env, "adam: an operand lies outside the memory");
+    if (!inside(x[i], (double)(n - 1), length)) return throw_range(env, "adam: an operand lies outside the memory");
   const float *base = (const float *)mem;
   const adam_args job = {
       .w = base + x[1] / 4, .g = base + x[2] / 4, .m = base + x[3] / 4, .v = base + x[4] / 4,
@@ -727,7 +728,7 @@ static napi_value js_colsum(napi_env env, napi_callback_info info) {
   const int64_t rows = x[0], cols = x[1];
   if (cols == 0) return NULL;
   if (!inside(x[3], (double)(cols - 1), length) || (rows > 0 && !inside(x[2], (double)rows * cols - 1, length)))
-    return outside(env, "colsum: an operand lies outside the memory");
+    return throw_range(env, "colsum: an operand lies outside the memory");
   const colsum_args job = {.x = (const float *)(mem + x[2]), .out = (float *)(mem + x[3]), .rows = rows, .cols = cols};
   pool_run(colsum_range, &job, cols, 64, (double)rows * cols >= 262144);
   return NULL;
@@ -784,14 +785,14 @@ static napi_value js_conv2d(napi_env env, napi_callback_info info) {
   const int64_t count = x[3], co = x[17], transposed = x[18];
   conv_geom g = {.in_h = x[4], .in_w = x[5], .in_c = x[6], .out_h = x[7], .out_w = x[8], .fh = x[9], .fw = x[10],
                  .sh = x[11], .sw = x[12], .dh = x[13], .dw = x[14], .pt = x[15], .pl = x[16]};
-  if (g.sh < 1 || g.sw < 1 || g.dh < 1 || g.dw < 1 || transposed > 1) return outside(env, "conv2d: strides and dilations must be >= 1, transposed 0 or 1");
+  if (g.sh < 1 || g.sw < 1 || g.dh < 1 || g.dw < 1 || transposed > 1) return throw_range(env, "conv2d: strides and dilations must be >= 1, transposed 0 or 1");
   const int64_t M = count * g.out_h * g.out_w, K = g.fh * g.fw * g.in_c;
-  if (M > INT32_MAX || K > INT32_MAX || co > INT32_MAX) return outside(env, "conv2d: a dimension is too large");
+  if (M > INT32_MAX || K > INT32_MAX || co > INT32_MAX) return throw_range(env, "conv2d: a dimension is too large");
   const double images = (double)count * g.in_h * g.in_w * g.in_c;
   const double b_size = transposed ? (double)M * co : (double)K * co, out_size = transposed ? (double)K * co : (double)M * co;
   if ((images > 0 && !inside(x[0], images - 1, length)) || (b_size > 0 && !inside(x[1], b_size - 1, length)) ||
       (out_size > 0 && !inside(x[2], out_size - 1, length)))
-    return outside(env, "conv2d: an operand lies outside the memory");
+    return throw_range(env, "conv2d: an operand lies outside the memory");
   if (out_size == 0) return NULL;
   g.src = (const float *)(mem + x[0]);
   gemm_args ga = {.b = (const float *)(mem + x[1]), .brs = co, .bcs = 1, .c = (float *)(mem + x[2]), .ldc = co, .n = (int)co, .conv = &g};
@@ -817,13 +818,13 @@ static napi_value js_binary(napi_env env, napi_callback_info info) {
   int64_t x[7];
   if (!read_call(env, info, "binary", 8, argv, &mem, &length, x, 7)) return NULL;
   const int64_t op = x[0], a_len = x[2], b_len = x[4], n = x[6];
-  if (op > OP_DIV) return outside(env, "binary: op must be 0 (add), 1 (sub), 2 (mul) or 3 (div)");
+  if (op > OP_DIV) return throw_range(env, "binary: op must be 0 (add), 1 (sub), 2 (mul) or 3 (div)");
   if (n == 0) return NULL;
   const int64_t row = a_len < b_len ? a_len : b_len;
   if (row == 0 || n % row != 0 || (a_len != n && a_len != row) || (b_len != n && b_len != row))
-    return outside(env, "binary: each operand must have n values or one row that divides n");
+    return throw_range(env, "binary: each operand must have n values or one row that divides n");
   if (!inside(x[1], (double)a_len - 1, length) || !inside(x[3], (double)b_len - 1, length) || !inside(x[5], (double)n - 1, length))
-    return outside(env, "binary: an operand lies outside the memory");
+    return throw_range(env, "binary: an operand lies outside the memory");
   // Threads split whole rows, at least 4096 values per share.
   const binary_args job = {.a = (const float *)(mem + x[1]), .b = (const float *)(mem + x[3]), .out = (float *)(mem + x[5]),
                            .a_len = a_len, .b_len = b_len, .row = row, .op = (int)op};
@@ -847,7 +848,7 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// info(): { isa, threads, mr, nr, kc }
+// info(): { isa, threads }
 static napi_value js_info(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value obj, v;
@@ -856,12 +857,6 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
   CHECK(napi_set_named_property(env, obj, "isa", v));
   CHECK(napi_create_int32(env, pool_threads, &v));
   CHECK(napi_set_named_property(env, obj, "threads", v));
-  CHECK(napi_create_int32(env, MR, &v));
-  CHECK(napi_set_named_property(env, obj, "mr", v));
-  CHECK(napi_create_int32(env, NR, &v));
-  CHECK(napi_set_named_property(env, obj, "nr", v));
-  CHECK(napi_create_int32(env, KC, &v));
-  CHECK(napi_set_named_property(env, obj, "kc", v));
   return obj;
 }
 
